@@ -1,0 +1,112 @@
+/* clock.c — RFC 3339 parsing and formatting without locale or TZ state (timegm, gmtime_r). */
+#include "base/clock.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+int64_t clock_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+void clock_format(int64_t unix_seconds, char *out, size_t out_size)
+{
+	time_t t = (time_t)unix_seconds;
+	struct tm tm;
+	if (!gmtime_r(&t, &tm) || !strftime(out, out_size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, out_size, "%s", "");
+}
+
+/* Reads exactly n digits. */
+static int read_digits(const char **p, int n, int *value)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		char c = (*p)[i];
+		if (c < '0' || c > '9')
+			return -1;
+		v = v * 10 + (c - '0');
+	}
+	*p += n;
+	*value = v;
+	return 0;
+}
+
+static int expect(const char **p, char c)
+{
+	if (**p != c)
+		return -1;
+	(*p)++;
+	return 0;
+}
+
+static int days_in_month(int year, int month)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+	return month == 2 && leap ? 29 : days[month - 1];
+}
+
+static int read_date(const char **p, struct tm *tm)
+{
+	int year, month, day;
+	if (read_digits(p, 4, &year) || expect(p, '-') || read_digits(p, 2, &month) ||
+	    expect(p, '-') || read_digits(p, 2, &day))
+		return -1;
+	if (year < 1 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month))
+		return -1;
+	tm->tm_year = year - 1900;
+	tm->tm_mon = month - 1;
+	tm->tm_mday = day;
+	return 0;
+}
+
+int clock_check_date(const char *text)
+{
+	struct tm tm = {0};
+	const char *p = text;
+	return read_date(&p, &tm) == 0 && *p == '\0' ? 0 : -1;
+}
+
+int clock_parse(const char *text, int64_t *unix_seconds)
+{
+	struct tm tm = {0};
+	const char *p = text;
+	int hour, minute, second;
+	if (read_date(&p, &tm) || (*p != 'T' && *p != 't' && *p != ' '))
+		return -1;
+	p++;
+	if (read_digits(&p, 2, &hour) || expect(&p, ':') || read_digits(&p, 2, &minute) ||
+	    expect(&p, ':') || read_digits(&p, 2, &second))
+		return -1;
+	if (hour > 23 || minute > 59 || second > 60)
+		return -1;
+	if (*p == '.') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return -1;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	int offset = 0;
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int sign = *p == '-' ? -1 : 1, oh, om;
+		p++;
+		if (read_digits(&p, 2, &oh) || expect(&p, ':') || read_digits(&p, 2, &om) ||
+		    oh > 23 || om > 59)
+			return -1;
+		offset = sign * (oh * 3600 + om * 60);
+	} else {
+		return -1;
+	}
+	if (*p != '\0')
+		return -1;
+	tm.tm_hour = hour;
+	tm.tm_min = minute;
+	tm.tm_sec = second;
+	*unix_seconds = (int64_t)timegm(&tm) - offset;
+	return 0;
+}
