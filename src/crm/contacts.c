@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/phone.h"
+#include "crm/contacts.h"
 #include "crm/records.h"
 #include "crm/search.h"
 
@@ -245,3 +246,21 @@ const struct record_kind contact_kind = {
 	.normalise = normalise_contact,
 	.after_write = contact_after_write,
 };
+
+int contacts_default_account(struct crm_ctx *ctx, json_t *record, struct gx_error *err)
+{
+	json_t *contact = json_object_get(record, "contact_id");
+	json_t *account = json_object_get(record, "account_id");
+	if (!json_is_integer(contact) || (account && !json_is_null(account)))
+		return 0;
+	struct store_stmt *stmt =
+		store_prepare(ctx->store, "SELECT account_id FROM contacts WHERE id = ?", err);
+	if (!stmt)
+		return GX_EINTERNAL;
+	store_bind_int(stmt, 1, json_integer_value(contact));
+	int rc = store_step(stmt, err);
+	if (rc == STORE_ROW && !store_col_is_null(stmt, 0))
+		json_object_set_new(record, "account_id", json_integer(store_col_int(stmt, 0)));
+	store_done(stmt);
+	return rc < 0 ? rc : 0;
+}

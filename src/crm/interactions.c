@@ -1,5 +1,6 @@
 /* interactions.c — every contact and conversation, on every channel: the interaction kind. */
 #include "base/clock.h"
+#include "crm/contacts.h"
 #include "crm/records.h"
 
 static const char *const channels[] = {"phone", "email",   "chat",   "sms",   "web",
@@ -19,25 +20,6 @@ static const struct field interaction_fields[] = {
 	{"user_id", NULL, F_USER, FIELD_FILTER, 0, NULL, NULL},
 };
 
-/* The account a new interaction belongs to when only its contact is named: the contact's. */
-static int contact_account(struct crm_ctx *ctx, json_t *record, struct gx_error *err)
-{
-	json_t *contact = json_object_get(record, "contact_id");
-	json_t *account = json_object_get(record, "account_id");
-	if (!json_is_integer(contact) || (account && !json_is_null(account)))
-		return 0;
-	struct store_stmt *stmt =
-		store_prepare(ctx->store, "SELECT account_id FROM contacts WHERE id = ?", err);
-	if (!stmt)
-		return GX_EINTERNAL;
-	store_bind_int(stmt, 1, json_integer_value(contact));
-	int rc = store_step(stmt, err);
-	if (rc == STORE_ROW && !store_col_is_null(stmt, 0))
-		json_object_set_new(record, "account_id", json_integer(store_col_int(stmt, 0)));
-	store_done(stmt);
-	return rc < 0 ? rc : 0;
-}
-
 static int normalise_interaction(struct crm_ctx *ctx, json_t *record, const json_t *old,
 				 struct gx_error *err)
 {
@@ -54,7 +36,7 @@ static int normalise_interaction(struct crm_ctx *ctx, json_t *record, const json
 	json_t *user = json_object_get(record, "user_id");
 	if (!old && (!user || json_is_null(user)) && ctx->actor.user_id > 0)
 		json_object_set_new(record, "user_id", json_integer(ctx->actor.user_id));
-	return old ? 0 : contact_account(ctx, record, err);
+	return old ? 0 : contacts_default_account(ctx, record, err);
 }
 
 const struct record_kind interaction_kind = {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/money.h"
+#include "crm/contacts.h"
 #include "crm/records.h"
 
 static const char *const statuses[] = {"open", "completed", "cancelled", "returned", NULL};
@@ -84,17 +85,19 @@ static int check_lines(json_t *lines, int64_t *total, struct gx_error *err)
 static int normalise_order(struct crm_ctx *ctx, json_t *record, const json_t *old,
 			   struct gx_error *err)
 {
-	(void)old;
 	if (!json_is_integer(json_object_get(record, "contact_id")) &&
 	    !json_is_integer(json_object_get(record, "account_id")))
 		return gx_fail(err, GX_EVALIDATION, "account_id",
 			       "an order needs an account_id or a contact_id");
+	int rc = old ? 0 : contacts_default_account(ctx, record, err);
+	if (rc < 0)
+		return rc;
 	set_default(record, "currency", json_string(ctx->config->currency));
 	set_default(record, "source", json_string("api"));
 	set_default(record, "status", json_string("completed"));
 	set_default(record, "lines", json_array());
 	int64_t total = 0;
-	int rc = check_lines(json_object_get(record, "lines"), &total, err);
+	rc = check_lines(json_object_get(record, "lines"), &total, err);
 	json_t *amount = json_object_get(record, "amount");
 	if (rc == 0 && (!amount || json_is_null(amount)) && json_array_size(json_object_get(record, "lines"))) {
 		char text[32];

@@ -1,0 +1,198 @@
+/* cli.c — argument parsing, help, and opening the database for a command. */
+#include "cli/cli.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "store/store.h"
+
+static const struct command {
+	const char *name;
+	int (*run)(struct cli *cli);
+	const char *usage;
+	const char *help;
+} commands[] = {
+	{"serve", cmd_serve, "serve [--listen HOST:PORT] [--db FILE] [--web-dir DIR] [--threads N]",
+	 "Serve the API and the browser app. A new database gets the schema, an admin user (password\n"
+	 "from GUANXI_ADMIN_PASSWORD, else generated and printed once) and demo data\n"
+	 "(GUANXI_DEMO_CONTACTS, default 2000; 0 for none). Stops cleanly on SIGTERM or SIGINT."},
+	{"user", cmd_user,
+	 "user add NAME --role ROLE [--team T] [--display-name N] [--locale L]\n"
+	 "       guanxi user passwd NAME\n       guanxi user list",
+	 "Manage users. Roles: admin, manager, sales, service, marketing, finance. The password is\n"
+	 "read from GUANXI_PASSWORD or, when unset, from standard input (one line)."},
+	{"lookup", cmd_lookup, "lookup NUMBER",
+	 "Print the 360 summary of whoever has this phone number, written any way\n"
+	 "(138 0013 8000, +86 138-0013-8000, 0086..., full-width digits). Exit 1 when unknown."},
+	{"search", cmd_search, "search TEXT [--limit N]",
+	 "Find accounts and contacts by any part of name, company, email, phone or tag, in\n"
+	 "Chinese (simplified or traditional) or Latin script, or by pinyin (zhangwei, zw).\n"
+	 "Exit 1 when nothing matches."},
+	{"demo", cmd_demo, "demo --contacts N [--seed S]",
+	 "Fill an empty database with realistic demo data: N contacts, N/5 accounts, about 10\n"
+	 "interactions and 2 orders per contact over three years. The same seed gives the same data."},
+	{"backup", cmd_backup, "backup FILE",
+	 "Write a consistent copy of the database to FILE, safe while the server runs."},
+	{"migrate", cmd_migrate, "migrate",
+	 "Create the database or upgrade its schema to this binary's version."},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static const char common_flags[] =
+	"Common options: --db FILE (default ./data/guanxi.db), --config FILE, --region CC,\n"
+	"--currency CODE, --help. Environment: GUANXI_DB, GUANXI_LISTEN, GUANXI_REGION, ... (README).\n"
+	"Exit codes: 0 ok, 1 nothing found, 2 usage, 3 invalid input, 4 database or system failure.\n";
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Guanxi (关系) — a CRM for companies that speak Chinese or English.\n\nUsage:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  guanxi %s\n", commands[i].usage);
+	fprintf(out, "\n%s", common_flags);
+}
+
+static void command_help(const struct command *c)
+{
+	printf("Usage: guanxi %s\n\n%s\n\n%s", c->usage, c->help, common_flags);
+}
+
+const char *cli_flag(const struct cli *cli, const char *name)
+{
+	for (int i = 0; i < cli->nflags; i++)
+		if (strcmp(cli->flags[i][0], name) == 0)
+			return cli->flags[i][1];
+	return NULL;
+}
+
+int cli_fail(const struct gx_error *err)
+{
+	fprintf(stderr, "guanxi: %s%s%s\n", err->message, err->field[0] ? " — " : "", err->field);
+	switch (err->code) {
+	case GX_EBADREQUEST: return EXIT_USAGE;
+	case GX_EVALIDATION:
+	case GX_ECONFLICT: return EXIT_INVALID;
+	case GX_ENOTFOUND: return EXIT_NOTHING;
+	default: return EXIT_FAILURE_;
+	}
+}
+
+/* "--web-dir" -> config key "web_dir". */
+static int set_common(struct cli *cli, const char *flag, const char *value, struct gx_error *err)
+{
+	static const char *const keys[] = {"db", "listen", "web-dir", "region", "currency",
+					   "threads", "max-body", NULL};
+	for (const char *const *k = keys; *k; k++) {
+		if (strcmp(flag, *k) != 0)
+			continue;
+		char key[32];
+		snprintf(key, sizeof key, "%s", flag);
+		for (char *p = key; *p; p++)
+			*p = *p == '-' ? '_' : *p;
+		return config_set(&cli->config, key, value, err) < 0 ? -1 : 1;
+	}
+	return 0;
+}
+
+static int parse_args(struct cli *cli, int argc, char **argv, struct gx_error *err)
+{
+	const char *config_file = NULL;
+	for (int i = 0; i < argc; i++) /* the config file first: flags override it */
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			config_file = argv[i + 1];
+	if (config_load(&cli->config, config_file, err) < 0)
+		return -1;
+	for (int i = 0; i < argc; i++) {
+		const char *arg = argv[i];
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+			cli->help = 1;
+			continue;
+		}
+		if (strncmp(arg, "--", 2) != 0) {
+			if (cli->nwords == 8)
+				return gx_fail(err, GX_EBADREQUEST, NULL, "too many arguments");
+			cli->words[cli->nwords++] = arg;
+			continue;
+		}
+		if (i + 1 >= argc)
+			return gx_fail(err, GX_EBADREQUEST, NULL, "%s needs a value", arg);
+		const char *value = argv[++i];
+		if (strcmp(arg, "--config") == 0)
+			continue;
+		int rc = set_common(cli, arg + 2, value, err);
+		if (rc < 0)
+			return -1;
+		if (rc == 0 && cli->nflags < 16) {
+			cli->flags[cli->nflags][0] = arg + 2;
+			cli->flags[cli->nflags++][1] = value;
+		}
+	}
+	return 0;
+}
+
+int cli_open(struct cli *cli, struct crm_ctx *ctx, int migrate)
+{
+	struct gx_error err = {0};
+	*ctx = (struct crm_ctx){.config = &cli->config, .actor = access_system_actor()};
+	if (!migrate && access(cli->config.db, F_OK) != 0) {
+		fprintf(stderr, "guanxi: no database at %s (start `guanxi serve` or run `guanxi migrate`)\n",
+			cli->config.db);
+		return EXIT_FAILURE_;
+	}
+	int version = 0;
+	int rc = store_open(&ctx->store, cli->config.db, &err);
+	if (rc == 0)
+		rc = migrate ? store_migrate(ctx->store, &err)
+			     : store_schema_version(ctx->store, &version, &err);
+	if (rc == 0 && !migrate && version != store_schema_latest())
+		rc = gx_fail(&err, GX_EINTERNAL, NULL,
+			     "the database has schema version %d and this binary expects %d; run "
+			     "`guanxi migrate` with the newer binary",
+			     version, store_schema_latest());
+	if (rc < 0) {
+		store_close(ctx->store);
+		ctx->store = NULL;
+		return cli_fail(&err);
+	}
+	return EXIT_OK;
+}
+
+void cli_close(struct crm_ctx *ctx)
+{
+	store_close(ctx->store);
+	ctx->store = NULL;
+}
+
+int cli_main(int argc, char **argv)
+{
+	if (sodium_init() < 0) {
+		fprintf(stderr, "guanxi: libsodium cannot initialise\n");
+		return EXIT_FAILURE_;
+	}
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	}
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(argv[1], commands[i].name) != 0)
+			continue;
+		struct cli cli = {0};
+		struct gx_error err = {0};
+		config_defaults(&cli.config);
+		if (parse_args(&cli, argc - 2, argv + 2, &err) < 0) {
+			fprintf(stderr, "guanxi %s: %s\n", commands[i].name, err.message);
+			return EXIT_USAGE;
+		}
+		if (cli.help) {
+			command_help(&commands[i]);
+			return EXIT_OK;
+		}
+		return commands[i].run(&cli);
+	}
+	fprintf(stderr, "guanxi: unknown command \"%s\"\n\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,41 @@
+/* cli.h — the `guanxi` command line. Exit codes scripts can trust:
+ * 0 success, 1 nothing found (lookup, search), 2 usage error, 3 invalid input or conflict,
+ * 4 database or system failure. */
+#ifndef GX_CLI_H
+#define GX_CLI_H
+
+#include "base/config.h"
+#include "crm/access.h"
+
+enum cli_exit { EXIT_OK = 0, EXIT_NOTHING = 1, EXIT_USAGE = 2, EXIT_INVALID = 3, EXIT_FAILURE_ = 4 };
+
+/* Parsed command line: the shared settings plus the command's own words and flags. */
+struct cli {
+	struct config config;
+	const char *words[8]; /* positional arguments after the command */
+	int nwords;
+	const char *flags[16][2]; /* command-specific --name value pairs */
+	int nflags;
+	int help;
+};
+
+int cli_main(int argc, char **argv);
+
+/* The value of a command-specific flag, or NULL. */
+const char *cli_flag(const struct cli *cli, const char *name);
+/* Opens the configured database and checks its schema is this binary's (migrating when
+ * migrate is set, creating the file only then). On failure prints why and returns the exit. */
+int cli_open(struct cli *cli, struct crm_ctx *ctx, int migrate);
+void cli_close(struct crm_ctx *ctx);
+/* Prints err on stderr and returns the matching exit code. */
+int cli_fail(const struct gx_error *err);
+
+int cmd_serve(struct cli *cli);
+int cmd_user(struct cli *cli);
+int cmd_lookup(struct cli *cli);
+int cmd_search(struct cli *cli);
+int cmd_demo(struct cli *cli);
+int cmd_backup(struct cli *cli);
+int cmd_migrate(struct cli *cli);
+
+#endif
