@@ -113,7 +113,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_lookup DB SAMPLES\n");
 		return 2;
 	}
-	int n = atoi(argv[2]);
+	int n = (int)strtol(argv[2], NULL, 10);
 	struct config config;
 	config_defaults(&config);
 	struct crm_ctx ctx = {.config = &config, .actor = access_system_actor()};

@@ -14,8 +14,13 @@ void clock_format(int64_t unix_seconds, char *out, size_t out_size)
 {
 	time_t t = (time_t)unix_seconds;
 	struct tm tm;
-	if (!gmtime_r(&t, &tm) || !strftime(out, out_size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+	if (!gmtime_r(&t, &tm)) {
 		snprintf(out, out_size, "%s", "");
+		return;
+	}
+	/* Not strftime: its %Y does not pad years below 1000 to the four digits RFC 3339 needs. */
+	snprintf(out, out_size, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 /* Reads exactly n digits. */
@@ -75,6 +80,9 @@ int clock_parse(const char *text, int64_t *unix_seconds)
 	const char *p = text;
 	int hour, minute, second;
 	if (read_date(&p, &tm) || (*p != 'T' && *p != 't' && *p != ' '))
+		return -1;
+	/* Years 0001 and 9999 could leave four digits once the offset applies. */
+	if (tm.tm_year + 1900 < 2 || tm.tm_year + 1900 > 9998)
 		return -1;
 	p++;
 	if (read_digits(&p, 2, &hour) || expect(&p, ':') || read_digits(&p, 2, &minute) ||

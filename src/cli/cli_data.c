@@ -89,8 +89,9 @@ int cmd_lookup(struct cli *cli)
 int cmd_search(struct cli *cli)
 {
 	const char *limit_text = cli_flag(cli, "limit");
-	int limit = limit_text ? atoi(limit_text) : 20;
-	if (cli->nwords != 1 || limit < 1 || limit > 500) {
+	char *end = NULL;
+	long limit = limit_text ? strtol(limit_text, &end, 10) : 20;
+	if (cli->nwords != 1 || (end && *end) || limit < 1 || limit > 500) {
 		fprintf(stderr, "guanxi search: give one text and --limit 1..500 (see --help)\n");
 		return EXIT_USAGE;
 	}
@@ -100,7 +101,7 @@ int cmd_search(struct cli *cli)
 		return code;
 	struct gx_error err = {0};
 	json_t *out = NULL;
-	int rc = search_run(&ctx, cli->words[0], limit, &out, &err);
+	int rc = search_run(&ctx, cli->words[0], (int)limit, &out, &err);
 	cli_close(&ctx);
 	if (rc < 0)
 		return cli_fail(&err);
