@@ -67,6 +67,10 @@ static int add_user(struct crm_ctx *ctx, struct cli *cli, const char *username)
 				 "password", password, "role", cli_flag(cli, "role"), "team",
 				 cli_flag(cli, "team"), "display_name", cli_flag(cli, "display-name"),
 				 "locale", cli_flag(cli, "locale"));
+	static const char *const optional[] = {"role", "team", "display_name", "locale"};
+	for (size_t i = 0; i < sizeof optional / sizeof optional[0]; i++)
+		if (json_is_null(json_object_get(body, optional[i])))
+			json_object_del(body, optional[i]); /* flags not given are left unset */
 	struct gx_error err = {0};
 	json_t *out = NULL;
 	int rc = users_create(ctx, body, &out, &err);
@@ -82,7 +86,7 @@ static int add_user(struct crm_ctx *ctx, struct cli *cli, const char *username)
 
 static int change_password(struct crm_ctx *ctx, const char *username)
 {
-	int64_t id;
+	int64_t id = 0;
 	int code = find_user(ctx, username, &id);
 	if (code != EXIT_OK)
 		return code;
