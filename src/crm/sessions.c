@@ -192,23 +192,26 @@ int sessions_authenticate(struct store *store, const char *token, struct actor *
 		return gx_fail(err, GX_EUNAUTHORIZED, NULL, "sign in first");
 	char hex[65];
 	hash_token(token, hex);
+	/* One query per request: the token and its user together. */
 	struct store_stmt *stmt = store_prepare(
 		store,
-		"SELECT user_id FROM tokens WHERE token_hash = ? AND (expires_at IS NULL OR "
-		"expires_at > ?)",
+		"SELECT u.id, u.username, u.role, u.team FROM tokens t JOIN users u ON u.id = "
+		"t.user_id WHERE t.token_hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?) AND "
+		"u.active = 1",
 		err);
 	if (!stmt)
 		return GX_EINTERNAL;
 	store_bind_text(stmt, 1, hex);
 	store_bind_int(stmt, 2, clock_now());
 	int rc = store_step(stmt, err);
-	int64_t user_id = rc == STORE_ROW ? store_col_int(stmt, 0) : 0;
+	if (rc == STORE_ROW)
+		users_actor_row(stmt, actor);
 	store_done(stmt);
 	if (rc < 0)
 		return rc;
-	if (!user_id)
+	if (rc != STORE_ROW)
 		return gx_fail(err, GX_EUNAUTHORIZED, NULL, "the session or token is unknown or expired");
-	return users_actor(store, user_id, actor, err);
+	return 0;
 }
 
 /* ---- API tokens ---------------------------------------------------------------------- */

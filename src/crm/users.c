@@ -257,21 +257,25 @@ int users_update(struct crm_ctx *ctx, int64_t id, const json_t *body, json_t **o
 	return rc < 0 ? rc : users_get(ctx, id, out, err);
 }
 
+void users_actor_row(struct store_stmt *stmt, struct actor *actor)
+{
+	*actor = (struct actor){.user_id = store_col_int(stmt, 0)};
+	snprintf(actor->username, sizeof actor->username, "%s", store_col_text(stmt, 1));
+	access_role_parse(store_col_text(stmt, 2), &actor->role);
+	const char *team = store_col_text(stmt, 3);
+	snprintf(actor->team, sizeof actor->team, "%s", team ? team : "");
+}
+
 int users_actor(struct store *store, int64_t id, struct actor *actor, struct gx_error *err)
 {
 	struct store_stmt *stmt = store_prepare(
-		store, "SELECT username, role, team FROM users WHERE id = ? AND active = 1", err);
+		store, "SELECT id, username, role, team FROM users WHERE id = ? AND active = 1", err);
 	if (!stmt)
 		return GX_EINTERNAL;
 	store_bind_int(stmt, 1, id);
 	int rc = store_step(stmt, err);
-	if (rc == STORE_ROW) {
-		*actor = (struct actor){.user_id = id};
-		snprintf(actor->username, sizeof actor->username, "%s", store_col_text(stmt, 0));
-		access_role_parse(store_col_text(stmt, 1), &actor->role);
-		const char *team = store_col_text(stmt, 2);
-		snprintf(actor->team, sizeof actor->team, "%s", team ? team : "");
-	}
+	if (rc == STORE_ROW)
+		users_actor_row(stmt, actor);
 	store_done(stmt);
 	if (rc == STORE_DONE)
 		return gx_fail(err, GX_EUNAUTHORIZED, NULL, "the user is unknown or inactive");

@@ -16,6 +16,8 @@ int users_get(struct crm_ctx *ctx, int64_t id, json_t **out, struct gx_error *er
 /* Admins change anything but the username; others their own display_name, locale, password. */
 int users_update(struct crm_ctx *ctx, int64_t id, const json_t *body, json_t **out,
 		 struct gx_error *err);
+/* The actor from a row whose first four columns are users.id, username, role, team. */
+void users_actor_row(struct store_stmt *stmt, struct actor *actor);
 /* The acting identity of an active user. */
 int users_actor(struct store *store, int64_t id, struct actor *actor, struct gx_error *err);
 /* Verifies a password; GX_EUNAUTHORIZED for an unknown user, a wrong password or an inactive
