@@ -47,11 +47,11 @@ static int set_upper(char *dest, size_t size, const char *value)
 {
 	if (strlen(value) != size - 1)
 		return -1;
-	for (size_t i = 0; i + 1 < size; i++) {
+	for (size_t i = 0; i + 1 < size; i++) /* check all before writing any */
 		if (!isalpha((unsigned char)value[i]))
 			return -1;
+	for (size_t i = 0; i + 1 < size; i++)
 		dest[i] = (char)toupper((unsigned char)value[i]);
-	}
 	dest[size - 1] = '\0';
 	return 0;
 }

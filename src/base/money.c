@@ -4,7 +4,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#define MONEY_MAX_MAJOR 1000000000000000LL /* 10^15: far below INT64_MAX / 100 */
 
 int money_parse(const char *text, int64_t *minor_units)
 {
@@ -19,7 +18,7 @@ int money_parse(const char *text, int64_t *minor_units)
 	int64_t major = 0;
 	for (; *p >= '0' && *p <= '9'; p++) {
 		major = major * 10 + (*p - '0');
-		if (major >= MONEY_MAX_MAJOR)
+		if (major >= MONEY_MAX_MINOR / 100 + 1)
 			return -1;
 	}
 	int64_t cents = 0;

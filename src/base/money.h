@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The largest amount in minor units: 10^15 - 0.01 in major units, far below INT64_MAX. */
+#define MONEY_MAX_MINOR 99999999999999999LL
+
 /* Accepts "1299", "1299.5", "1299.50", "-3.00"; at most two decimals, |value| < 10^15.
  * Returns 0, or -1 when text is not such an amount. */
 int money_parse(const char *text, int64_t *minor_units);

@@ -259,8 +259,13 @@ int contacts_default_account(struct crm_ctx *ctx, json_t *record, struct gx_erro
 		return GX_EINTERNAL;
 	store_bind_int(stmt, 1, json_integer_value(contact));
 	int rc = store_step(stmt, err);
-	if (rc == STORE_ROW && !store_col_is_null(stmt, 0))
-		json_object_set_new(record, "account_id", json_integer(store_col_int(stmt, 0)));
+	int64_t account_id = rc == STORE_ROW && !store_col_is_null(stmt, 0) ? store_col_int(stmt, 0) : 0;
 	store_done(stmt);
-	return rc < 0 ? rc : 0;
+	if (rc < 0 || !account_id)
+		return rc < 0 ? rc : 0;
+	/* Only an account the actor may see: the record must not fail on a link they never made. */
+	int visible = records_visible(ctx, &account_kind, account_id, err);
+	if (visible > 0)
+		json_object_set_new(record, "account_id", json_integer(account_id));
+	return visible < 0 ? visible : 0;
 }

@@ -75,9 +75,13 @@ static int check_lines(json_t *lines, int64_t *total, struct gx_error *err)
 		if (!json_is_integer(qty) || json_integer_value(qty) <= 0 ||
 		    json_integer_value(qty) > 1000000000)
 			return line_error(err, i, "qty", "must be a whole number above 0");
-		if (!unit || money_parse(unit, &price) < 0 || price > INT64_MAX / 1000000000)
+		if (!unit || money_parse(unit, &price) < 0)
 			return line_error(err, i, "unit_price", "must be a decimal string like \"12.00\"");
-		*total += price * json_integer_value(qty);
+		int64_t sum;
+		if (__builtin_mul_overflow(price, json_integer_value(qty), &sum) ||
+		    __builtin_add_overflow(*total, sum, total) || *total > MONEY_MAX_MINOR ||
+		    *total < -MONEY_MAX_MINOR)
+			return line_error(err, i, NULL, "makes the order total larger than money allows");
 	}
 	return 0;
 }
@@ -98,8 +102,13 @@ static int normalise_order(struct crm_ctx *ctx, json_t *record, const json_t *ol
 	set_default(record, "lines", json_array());
 	int64_t total = 0;
 	rc = check_lines(json_object_get(record, "lines"), &total, err);
-	json_t *amount = json_object_get(record, "amount");
-	if (rc == 0 && (!amount || json_is_null(amount)) && json_array_size(json_object_get(record, "lines"))) {
+	json_t *amount = json_object_get(record, "amount"), *lines = json_object_get(record, "lines");
+	/* The amount follows the lines unless given: on create when absent, on update when the
+	 * lines changed and the amount did not. */
+	int follow = !amount || json_is_null(amount) ||
+		     (old && json_equal(amount, json_object_get(old, "amount")) &&
+		      !json_equal(lines, json_object_get(old, "lines")));
+	if (rc == 0 && follow && json_array_size(lines)) {
 		char text[32];
 		money_format(total, text, sizeof text);
 		json_object_set_new(record, "amount", json_string(text));

@@ -331,6 +331,11 @@ static int check_refs(struct crm_ctx *ctx, const struct record_kind *kind, const
 	for (size_t i = 0; i < kind->nfields; i++) {
 		const struct field *f = &kind->fields[i];
 		json_t *v = json_object_get(record, f->name);
+		/* A sales user who leaves a record without owner would lose sight of it. */
+		if (strcmp(f->name, "owner_id") == 0 && !json_is_integer(v) &&
+		    access_team_limited(&ctx->actor))
+			return gx_fail(err, GX_EVALIDATION, f->name,
+				       "owner_id must be you or a member of your team");
 		if ((f->type != F_REF && f->type != F_USER) || !json_is_integer(v))
 			continue;
 		if (old && json_equal(v, json_object_get(old, f->name)))

@@ -149,7 +149,9 @@ static int looks_like_phone(const char *q)
 			digits++;
 		else if (*p == 0xEF && p[1] == 0xBC && p[2] >= 0x90 && p[2] <= 0x99) /* ０-９ */
 			digits++, p += 2;
-		else if (!strchr(" +-().\t", *p) && !(*p == 0xE3 && p[1] == 0x80 && p[2] == 0x80))
+		else if (*p == 0xE3 && p[1] == 0x80 && p[2] == 0x80) /* ideographic space */
+			p += 2;
+		else if (!strchr(" +-().\t", *p))
 			return 0;
 	}
 	return digits >= 5;

@@ -56,8 +56,10 @@ static int check_user_body(const json_t *body, const char *const *allowed, struc
 		if (strcmp(key, "active") == 0 ? !json_is_boolean(v)
 					       : !(json_is_string(v) || (nullable && json_is_null(v))))
 			return gx_fail(err, GX_EVALIDATION, key, "%s has the wrong type", key);
-		if (json_is_string(v) && strlen(json_string_value(v)) > 200)
-			return gx_fail(err, GX_EVALIDATION, key, "%s is too long", key);
+		/* Teams are compared as struct actor holds them (63 bytes): longer would be cut. */
+		size_t max = strcmp(key, "team") == 0 ? 63 : 200;
+		if (json_is_string(v) && strlen(json_string_value(v)) > max)
+			return gx_fail(err, GX_EVALIDATION, key, "%s is longer than %zu bytes", key, max);
 	}
 	enum role role;
 	const char *r = json_string_value(json_object_get(body, "role"));
@@ -73,7 +75,7 @@ static int check_user_body(const json_t *body, const char *const *allowed, struc
 static int username_ok(const char *name)
 {
 	size_t n = name ? strlen(name) : 0;
-	if (n == 0 || n > 64)
+	if (n == 0 || n > 63)
 		return 0;
 	for (const char *p = name; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("._-", *p)))
@@ -101,7 +103,7 @@ int users_create(struct crm_ctx *ctx, const json_t *body, json_t **out, struct g
 	const char *role = json_string_value(json_object_get(body, "role"));
 	if (!username_ok(username))
 		return gx_fail(err, GX_EVALIDATION, "username",
-			       "username must be 1-64 of a-z, 0-9, '.', '_', '-'");
+			       "username must be 1-63 of a-z, 0-9, '.', '_', '-'");
 	if (!role)
 		return gx_fail(err, GX_EVALIDATION, "role", "role is required");
 	char hash[crypto_pwhash_STRBYTES];
