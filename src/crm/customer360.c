@@ -47,18 +47,20 @@ static int interaction_figures(struct crm_ctx *ctx, int contact, int64_t id, jso
 	return rc < 0 ? rc : 0;
 }
 
-/* Revenue counts completed orders in the default currency; margin only those with a cost. */
+/* Revenue counts completed orders in the default currency; margin only those with a cost.
+ * TOTAL, not SUM: SUM fails on 64-bit overflow, TOTAL sums in floating point (exact to 2^53
+ * minor units, 90 trillion in major units) and the column read clamps. */
 static int order_figures(struct crm_ctx *ctx, int contact, int64_t id, json_t *figures,
 			 struct gx_error *err)
 {
 	static const char *const sql[] = {
-		"SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'completed' AND currency = ? THEN "
-		"amount_minor END), 0), COALESCE(SUM(CASE WHEN status = 'completed' AND currency = ? "
-		"AND cost_minor IS NOT NULL THEN amount_minor - cost_minor END), 0), MAX(ordered_at) "
+		"SELECT COUNT(*), TOTAL(CASE WHEN status = 'completed' AND currency = ? THEN "
+		"amount_minor END), TOTAL(CASE WHEN status = 'completed' AND currency = ? "
+		"AND cost_minor IS NOT NULL THEN amount_minor - cost_minor END), MAX(ordered_at) "
 		"FROM orders WHERE account_id = ?",
-		"SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'completed' AND currency = ? THEN "
-		"amount_minor END), 0), COALESCE(SUM(CASE WHEN status = 'completed' AND currency = ? "
-		"AND cost_minor IS NOT NULL THEN amount_minor - cost_minor END), 0), MAX(ordered_at) "
+		"SELECT COUNT(*), TOTAL(CASE WHEN status = 'completed' AND currency = ? THEN "
+		"amount_minor END), TOTAL(CASE WHEN status = 'completed' AND currency = ? "
+		"AND cost_minor IS NOT NULL THEN amount_minor - cost_minor END), MAX(ordered_at) "
 		"FROM orders WHERE contact_id = ?",
 	};
 	struct store_stmt *stmt = store_prepare(ctx->store, sql[contact], err);

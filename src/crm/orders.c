@@ -116,16 +116,16 @@ static int normalise_order(struct crm_ctx *ctx, json_t *record, const json_t *ol
 	return rc;
 }
 
-/* Revenue and tier of one account or contact, from its orders. */
+/* Revenue and tier of one account or contact, from its orders (TOTAL: see customer360.c). */
 static int recompute_tier(struct crm_ctx *ctx, const char *table, json_t *id,
 			  struct gx_error *err)
 {
 	if (!json_is_integer(id))
 		return 0;
 	static const char *const sums[] = {
-		"SELECT COALESCE(SUM(amount_minor), 0) FROM orders WHERE account_id = ? AND "
+		"SELECT TOTAL(amount_minor) FROM orders WHERE account_id = ? AND "
 		"status = 'completed' AND currency = ?",
-		"SELECT COALESCE(SUM(amount_minor), 0) FROM orders WHERE contact_id = ? AND "
+		"SELECT TOTAL(amount_minor) FROM orders WHERE contact_id = ? AND "
 		"status = 'completed' AND currency = ?",
 	};
 	static const char *const updates[] = {

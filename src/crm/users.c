@@ -1,6 +1,7 @@
 /* users.c — user accounts and their passwords. */
 #include "crm/users.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -236,6 +237,14 @@ int users_update(struct crm_ctx *ctx, int64_t id, const json_t *body, json_t **o
 	json_t *current = NULL;
 	int rc = users_get(ctx, id, &current, err);
 	json_decref(current);
+	/* An admin who demotes or deactivates themselves could leave nobody to undo it. */
+	if (rc == 0 && id == ctx->actor.user_id && access_is_admin(&ctx->actor) &&
+	    ((json_is_string(json_object_get(body, "role")) &&
+	      strcmp(json_string_value(json_object_get(body, "role")), "admin") != 0) ||
+	     json_is_false(json_object_get(body, "active"))))
+		return gx_fail(err, GX_EVALIDATION, json_object_get(body, "role") ? "role" : "active",
+			       "you cannot remove your own admin role or deactivate yourself; ask "
+			       "another admin");
 	if (rc == 0)
 		rc = check_user_body(body, access_is_admin(&ctx->actor) ? admin_fields : own_fields, err);
 	if (rc == 0)
@@ -284,6 +293,20 @@ int users_actor(struct store *store, int64_t id, struct actor *actor, struct gx_
 	return rc < 0 ? rc : 0;
 }
 
+/* A hash to verify against when the user does not exist, so an unknown name costs as much time as
+ * a wrong password and timing does not tell which usernames exist. */
+static char dummy_hash[crypto_pwhash_STRBYTES];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void make_dummy_hash(void)
+{
+	unsigned char secret[16];
+	randombytes_buf(secret, sizeof secret);
+	if (crypto_pwhash_str(dummy_hash, (const char *)secret, sizeof secret,
+			      crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		dummy_hash[0] = '\0';
+}
+
 int users_check_password(struct store *store, const char *username, const char *password,
 			 int64_t *id, struct gx_error *err)
 {
@@ -295,6 +318,11 @@ int users_check_password(struct store *store, const char *username, const char *
 	int rc = store_step(stmt, err);
 	int ok = rc == STORE_ROW &&
 		 crypto_pwhash_str_verify(store_col_text(stmt, 1), password, strlen(password)) == 0;
+	if (rc == STORE_DONE) {
+		pthread_once(&dummy_once, make_dummy_hash);
+		if (crypto_pwhash_str_verify(dummy_hash, password, strlen(password)) == 0)
+			ok = 0; /* the time spent is the point; a match means nothing */
+	}
 	*id = ok ? store_col_int(stmt, 0) : 0;
 	store_done(stmt);
 	if (rc < 0)

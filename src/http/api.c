@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "crm/sessions.h"
 #include "http/http.h"
 #include "http/routes.h"
@@ -25,7 +26,9 @@ int reply_error(struct reply *reply, int code, const char *field, const char *me
 			reply->status = statuses[i].status;
 	json_t *error = json_pack("{s:s, s:s}", "code", gx_code_name(code), "message",
 				  code == GX_EINTERNAL ? "internal error" : message);
-	if (field && *field)
+	if (!error) /* a message quoting input that is not UTF-8 */
+		error = json_pack("{s:s, s:s}", "code", gx_code_name(code), "message", "invalid input");
+	if (field && *field && text_valid_utf8(field, strlen(field)))
 		json_object_set_new(error, "field", json_string(field));
 	json_decref(reply->body);
 	reply->body = json_pack("{s:o}", "error", error);
@@ -109,8 +112,24 @@ static int authenticate(struct request *req, struct reply *reply)
 	return 0;
 }
 
+static enum MHD_Result check_utf8(void *cls, enum MHD_ValueKind kind, const char *key,
+				  const char *value)
+{
+	(void)kind;
+	int *ok = cls;
+	if (!text_valid_utf8(key, strlen(key)) || (value && !text_valid_utf8(value, strlen(value))))
+		*ok = 0;
+	return *ok ? MHD_YES : MHD_NO;
+}
+
 void api_dispatch(struct request *req, struct reply *reply)
 {
+	int utf8 = 1;
+	MHD_get_connection_values(req->connection, MHD_GET_ARGUMENT_KIND, check_utf8, &utf8);
+	if (!utf8) {
+		reply_error(reply, GX_EBADREQUEST, NULL, "query parameters must be valid UTF-8");
+		return;
+	}
 	int path_matched = 0;
 	for (const struct route *r = routes; r->pattern; r++) {
 		int64_t params[ROUTE_MAX_PARAMS] = {0};

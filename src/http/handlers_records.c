@@ -50,6 +50,8 @@ void h_list(struct request *req, struct reply *reply, const void *kind)
 				.cursor = request_query(req, "cursor"),
 				.filters = json_object()};
 	MHD_get_connection_values(req->connection, MHD_GET_ARGUMENT_KIND, collect_filter, lq.filters);
+	if (lq.q && !*lq.q)
+		lq.q = NULL; /* an empty search box lists everything */
 	json_t *out = NULL;
 	int rc = parse_limit(req, &lq.limit, &err);
 	if (rc == 0)

@@ -262,7 +262,9 @@ int server_run(const struct config *config, struct gx_error *err)
 	int sig;
 	sigwait(&stop, &sig);
 	log_info("stopping on signal %d: finishing requests in flight", sig);
-	MHD_quiesce_daemon(daemon);
+	MHD_socket listener = MHD_quiesce_daemon(daemon);
+	if (listener != MHD_INVALID_SOCKET)
+		close(listener); /* refuse new connections at once instead of leaving them hanging */
 	drain(&server);
 	MHD_stop_daemon(daemon);
 	close_stores(&server);

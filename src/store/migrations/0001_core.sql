@@ -1,9 +1,11 @@
 -- 0001_core: users and sessions, the customer records (accounts, contacts), the business
 -- records they derive from (interactions, orders), the audit trail and the search documents.
 -- Times are Unix seconds (UTC); money is integer minor units; lists are JSON arrays.
+-- Ids are AUTOINCREMENT: an id is never given out again after a delete, so the audit trail of a
+-- deleted record can never be read as that of a new one.
 
 CREATE TABLE users (
-  id            INTEGER PRIMARY KEY,
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
   username      TEXT NOT NULL UNIQUE,
   password_hash TEXT NOT NULL,
   role          TEXT NOT NULL CHECK (role IN ('admin','manager','sales','service','marketing','finance')),
@@ -19,7 +21,7 @@ CREATE INDEX users_team ON users(team);
 
 -- Sessions and API tokens: only a hash of the secret is kept.
 CREATE TABLE tokens (
-  id           INTEGER PRIMARY KEY,
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
   token_hash   TEXT NOT NULL UNIQUE,
   user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
   kind         TEXT NOT NULL CHECK (kind IN ('session','api')),
@@ -30,7 +32,7 @@ CREATE TABLE tokens (
 CREATE INDEX tokens_user ON tokens(user_id);
 
 CREATE TABLE accounts (
-  id          INTEGER PRIMARY KEY,
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
   name        TEXT NOT NULL,
   industry    TEXT,
   website     TEXT,
@@ -49,7 +51,7 @@ CREATE INDEX accounts_parent ON accounts(parent_id);
 CREATE INDEX accounts_tier ON accounts(tier);
 
 CREATE TABLE contacts (
-  id          INTEGER PRIMARY KEY,
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
   name        TEXT NOT NULL,
   account_id  INTEGER REFERENCES accounts(id),
   title       TEXT,
@@ -79,7 +81,7 @@ CREATE TABLE contact_phones (
 CREATE INDEX contact_phones_contact ON contact_phones(contact_id);
 
 CREATE TABLE interactions (
-  id          INTEGER PRIMARY KEY,
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
   contact_id  INTEGER REFERENCES contacts(id),
   account_id  INTEGER REFERENCES accounts(id),
   channel     TEXT NOT NULL CHECK (channel IN ('phone','email','chat','sms','web','visit','meeting','social','forum')),
@@ -99,7 +101,7 @@ CREATE INDEX interactions_contact ON interactions(contact_id, occurred_at);
 CREATE INDEX interactions_account ON interactions(account_id, occurred_at);
 
 CREATE TABLE orders (
-  id           INTEGER PRIMARY KEY,
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
   account_id   INTEGER REFERENCES accounts(id),
   contact_id   INTEGER REFERENCES contacts(id),
   ordered_at   INTEGER NOT NULL,
@@ -121,7 +123,7 @@ CREATE INDEX orders_account ON orders(account_id, ordered_at);
 
 -- Who changed what and when: changes is {"field": {"old": ..., "new": ...}}.
 CREATE TABLE audit (
-  id         INTEGER PRIMARY KEY,
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
   at         INTEGER NOT NULL,
   user_id    INTEGER REFERENCES users(id),
   entity     TEXT NOT NULL,
