@@ -2160,7 +2160,8 @@ static int run_statement(struct demo_run *run, const char *sql, struct gx_error 
  * the store would own this with a second backend. */
 static int tune_fts(struct demo_run *run, int loading, struct gx_error *err)
 {
-	static const char *const tables[] = {"search_accounts_fts", "search_contacts_fts"};
+	static const char *const tables[] = {"search_accounts_fts", "search_contacts_fts",
+	                                     "search_accounts_short", "search_contacts_short"};
 	static const char exists_sql[] =
 	    "SELECT COUNT(*) FROM sqlite_master WHERE name = ? AND sql LIKE '%fts5%'";
 	for (size_t i = 0; i < COUNT(tables); i++) {

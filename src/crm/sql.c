@@ -36,10 +36,8 @@ void sql_text(struct sql *q, const char *value)
 		q->failed = 1;
 }
 
-void sql_search(struct sql *q, const char *column, enum store_index index, const char *needle)
+void sql_search_ids(struct sql *q, enum store_index index, const char *needle)
 {
-	sql_add(q, column);
-	sql_add(q, " IN ");
 	const char *source = store_search_source(index, needle);
 	const char *mark = strchr(source, '?');
 	buf_append_n(&q->text, source, (size_t)(mark - source));
@@ -50,6 +48,13 @@ void sql_search(struct sql *q, const char *column, enum store_index index, const
 			q->failed = 1;
 	}
 	sql_add(q, mark + 1);
+}
+
+void sql_search(struct sql *q, const char *column, enum store_index index, const char *needle)
+{
+	sql_add(q, column);
+	sql_add(q, " IN ");
+	sql_search_ids(q, index, needle);
 }
 
 static void owner_visible(struct sql *q, const struct actor *actor, const char *owner)

@@ -29,6 +29,8 @@ void sql_add(struct sql *q, const char *text);
 /* Each appends "?" and records the value. */
 void sql_int(struct sql *q, int64_t value);
 void sql_text(struct sql *q, const char *value); /* NULL binds SQL NULL */
+/* Appends the search source for needle: a parenthesised SELECT of the matching ids. */
+void sql_search_ids(struct sql *q, enum store_index index, const char *needle);
 /* Appends "<column> IN <search source>" for needle. */
 void sql_search(struct sql *q, const char *column, enum store_index index, const char *needle);
 /* Appends a condition (true for everyone but team-limited actors) that the row aliased `r` of

@@ -54,6 +54,77 @@ static int run_sql(struct store *store, const char *sql, struct gx_error *err)
 	return gx_fail(err, GX_EINTERNAL, NULL, "storage error");
 }
 
+/* ---- the guanxi_short tokenizer (see migrations/0002_short_search.sql) ------------------- */
+
+static int is_ascii_alnum(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Bytes of the UTF-8 sequence a lead byte starts, at most `left`. */
+static int utf8_sequence(unsigned char lead, int left)
+{
+	int n = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+	return n < left ? n : left;
+}
+
+/* Folded documents hold letters, digits and '|' between fields: every non-ASCII character is a
+ * token of its own, every run of ASCII letters and digits one token of its first two bytes
+ * (only needles of one or two characters come to this index), and the rest separates. */
+static int short_tokenize(Fts5Tokenizer *tokenizer, void *ctx, int flags, const char *text,
+			  int len, int (*token)(void *, int, const char *, int, int, int))
+{
+	(void)tokenizer;
+	(void)flags;
+	const unsigned char *s = (const unsigned char *)text;
+	int rc = SQLITE_OK;
+	for (int i = 0; i < len && rc == SQLITE_OK;) {
+		int start = i;
+		if (s[i] >= 0x80) {
+			i += utf8_sequence(s[i], len - i);
+			rc = token(ctx, 0, text + start, i - start, start, i);
+		} else if (is_ascii_alnum(s[i])) {
+			while (i < len && is_ascii_alnum(s[i]))
+				i++;
+			rc = token(ctx, 0, text + start, i - start < 2 ? i - start : 2, start, i);
+		} else {
+			i++;
+		}
+	}
+	return rc;
+}
+
+static int short_create(void *ctx, const char **args, int nargs, Fts5Tokenizer **out)
+{
+	(void)args;
+	(void)nargs;
+	*out = ctx; /* stateless: any non-NULL handle */
+	return SQLITE_OK;
+}
+
+static void short_delete(Fts5Tokenizer *tokenizer)
+{
+	(void)tokenizer;
+}
+
+static int register_tokenizer(sqlite3 *db)
+{
+	static fts5_tokenizer short_tokenizer = {short_create, short_delete, short_tokenize};
+	fts5_api *api = NULL;
+	sqlite3_stmt *stmt = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &stmt, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_pointer(stmt, 1, (void *)&api, "fts5_api_ptr", NULL);
+	sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (!api || api->iVersion < 2)
+		return -1;
+	return api->xCreateTokenizer(api, "guanxi_short", (void *)&short_tokenizer,
+				     &short_tokenizer, NULL) == SQLITE_OK
+		       ? 0
+		       : -1;
+}
+
 int store_open(struct store **out, const char *path, struct gx_error *err)
 {
 	*out = NULL;
@@ -71,8 +142,8 @@ int store_open(struct store **out, const char *path, struct gx_error *err)
 	sqlite3_extended_result_codes(store->db, 1);
 	static const char pragmas[] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 				      "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
-				      "PRAGMA cache_size=-32768; PRAGMA mmap_size=268435456;";
-	if (run_sql(store, pragmas, err) < 0) {
+				      "PRAGMA cache_size=-32768; PRAGMA mmap_size=2147418112;";
+	if (run_sql(store, pragmas, err) < 0 || register_tokenizer(store->db) < 0) {
 		gx_fail(err, GX_EINTERNAL, NULL, "cannot use database %s: %s", path,
 			sqlite3_errmsg(store->db));
 		store_close(store);
@@ -404,23 +475,22 @@ const char *store_search_source(enum store_index index, const char *needle)
 		[STORE_INDEX_ACCOUNTS] = "(SELECT rowid AS id FROM search_accounts_fts "
 					 "WHERE search_accounts_fts MATCH ?)",
 	};
-	/* Never LIKE on the FTS table: SQLite 3.40 answers LIKE over a trigram table wrongly. */
-	static const char *const scan[] = {
-		[STORE_INDEX_CONTACTS] = "(SELECT id FROM search_contacts WHERE instr(doc, ?) > 0)",
-		[STORE_INDEX_ACCOUNTS] = "(SELECT id FROM search_accounts WHERE instr(doc, ?) > 0)",
+	static const char *const short_needle[] = {
+		[STORE_INDEX_CONTACTS] = "(SELECT rowid AS id FROM search_contacts_short "
+					 "WHERE search_contacts_short MATCH ?)",
+		[STORE_INDEX_ACCOUNTS] = "(SELECT rowid AS id FROM search_accounts_short "
+					 "WHERE search_accounts_short MATCH ?)",
 	};
-	return utf8_length(needle) >= 3 ? trigram[index] : scan[index];
+	/* Never LIKE on the FTS table: SQLite 3.40 answers LIKE over a trigram table wrongly. */
+	return utf8_length(needle) >= 3 ? trigram[index] : short_needle[index];
 }
 
+/* A quoted FTS5 phrase (folded text has no quotes, but any are doubled), a prefix query for
+ * short needles: their Latin tokens are the first two characters of a field. */
 void store_search_bind(struct store_stmt *stmt, int idx, const char *needle)
 {
-	if (utf8_length(needle) < 3) {
-		store_bind_text(stmt, idx, needle);
-		return;
-	}
-	/* A quoted FTS5 phrase; folded text has no quotes, but double any to be safe. */
 	size_t len = strlen(needle);
-	char *phrase = malloc(2 * len + 3);
+	char *phrase = malloc(2 * len + 5);
 	if (!phrase) {
 		store_bind_null(stmt, idx);
 		return;
@@ -433,6 +503,10 @@ void store_search_bind(struct store_stmt *stmt, int idx, const char *needle)
 		phrase[n++] = *p;
 	}
 	phrase[n++] = '"';
+	if (utf8_length(needle) < 3) {
+		phrase[n++] = ' ';
+		phrase[n++] = '*';
+	}
 	phrase[n] = '\0';
 	sqlite3_bind_text(AS_STMT(stmt), idx, phrase, (int)n, free);
 }

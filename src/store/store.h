@@ -65,7 +65,10 @@ int store_bulk_mode(struct store *store, int on, struct gx_error *err);
 
 /* Substring search over folded documents (text_fold() output), one index per record kind.
  * The backend picks the structure: SQLite uses an FTS5 trigram index for needles of three or more
- * characters and a scan of the documents for shorter ones (trigrams cannot answer those). */
+ * characters and, for shorter ones (trigrams cannot answer those), an FTS5 index of single CJK
+ * characters and of the first two characters of Latin and digit runs: a one- or two-character
+ * needle finds CJK text anywhere, and Latin or digits at the start of a field (a name, its
+ * initials, an email, a phone number, a tag). */
 enum store_index { STORE_INDEX_CONTACTS, STORE_INDEX_ACCOUNTS };
 
 /* Sets (or with doc NULL removes) the document of record id. */
