@@ -2,6 +2,7 @@
 #include "base/buf.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,11 @@ static int reserve(struct buf *b, size_t extra)
 {
 	if (b->failed)
 		return -1;
+	/* Past this, len + extra + 1 or the doubling below would wrap round. */
+	if (extra > SIZE_MAX / 2 - b->len) {
+		b->failed = 1;
+		return -1;
+	}
 	if (b->len + extra + 1 <= b->cap)
 		return 0;
 	size_t cap = b->cap ? b->cap : 128;

@@ -229,6 +229,8 @@ int orders_put(struct crm_ctx *ctx, const json_t *body, json_t **out, int *creat
 /* Prefixes the field of an error with the position of the order in the batch. */
 static int in_batch(struct gx_error *err, size_t i, int rc)
 {
+	if (!err) /* the caller did not ask why */
+		return rc;
 	char inner[sizeof err->field];
 	memcpy(inner, err->field, sizeof inner);
 	/* Field paths are short ("lines[3].unit_price"); a cut-off one still names the order. */

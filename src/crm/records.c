@@ -478,6 +478,11 @@ static int normalise(struct crm_ctx *ctx, const struct record_kind *kind, json_t
 		json_t *v = json_object_get(record, f->name);
 		if (f->type == F_TAGS && (!v || json_is_null(v)))
 			json_object_set_new(record, f->name, json_array());
+		/* Times in the form they are shown (UTC, Z), so the diff and the audit compare
+		 * instants, not spellings: "16:00:00+08:00" is no change from "08:00:00Z". */
+		int64_t t;
+		if (f->type == F_TIME && json_is_string(v) && clock_parse(json_string_value(v), &t) == 0)
+			json_object_set_new(record, f->name, time_json(t));
 	}
 	return kind->normalise ? kind->normalise(ctx, record, old, err) : 0;
 }
