@@ -10,17 +10,52 @@ int64_t clock_now(void)
 	return (int64_t)time(NULL);
 }
 
+/* Writes value as exactly n digits. */
+static void put_digits(char *out, unsigned value, int n)
+{
+	for (int i = n - 1; i >= 0; i--, value /= 10)
+		out[i] = (char)('0' + value % 10);
+}
+
+/* Every record in every reply carries three or more times, so this is a hot path: the civil date
+ * by day arithmetic (H. Hinnant's days-to-civil) instead of gmtime_r and snprintf, about ten
+ * times cheaper. Years outside 0..9999 take the slow path. */
 void clock_format(int64_t unix_seconds, char *out, size_t out_size)
 {
-	time_t t = (time_t)unix_seconds;
-	struct tm tm;
-	if (!gmtime_r(&t, &tm)) {
-		snprintf(out, out_size, "%s", "");
+	int64_t days = unix_seconds / 86400, secs = unix_seconds % 86400;
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	int64_t z = days + 719468; /* days since 0000-03-01 */
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	unsigned day = doy - (153 * mp + 2) / 5 + 1;
+	unsigned month = mp < 10 ? mp + 3 : mp - 9;
+	int64_t year = (int64_t)yoe + era * 400 + (month <= 2);
+	if (year < 0 || year > 9999 || out_size < 21) {
+		time_t t = (time_t)unix_seconds;
+		struct tm tm;
+		if (!gmtime_r(&t, &tm)) {
+			snprintf(out, out_size, "%s", "");
+			return;
+		}
+		/* Not strftime: its %Y does not pad years below 1000 to the four digits RFC 3339
+		 * needs. */
+		snprintf(out, out_size, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 		return;
 	}
-	/* Not strftime: its %Y does not pad years below 1000 to the four digits RFC 3339 needs. */
-	snprintf(out, out_size, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	memcpy(out, "0000-00-00T00:00:00Z", 21);
+	put_digits(out, (unsigned)year, 4);
+	put_digits(out + 5, month, 2);
+	put_digits(out + 8, day, 2);
+	put_digits(out + 11, (unsigned)(secs / 3600), 2);
+	put_digits(out + 14, (unsigned)(secs / 60 % 60), 2);
+	put_digits(out + 17, (unsigned)(secs % 60), 2);
 }
 
 /* Reads exactly n digits. */

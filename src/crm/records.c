@@ -79,7 +79,10 @@ static json_t *value_json(const struct field *f, struct store_stmt *stmt, int co
 	}
 	case F_TAGS:
 	case F_JSON: {
-		json_t *v = json_loads(store_col_text(stmt, col), JSON_DECODE_ANY, NULL);
+		const char *text = store_col_text(stmt, col);
+		if (strcmp(text, "[]") == 0) /* most tags and lists: skip the parser's set-up */
+			return json_array();
+		json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
 		return v ? v : json_null();
 	}
 	default: return json_string(store_col_text(stmt, col));

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include "store/store.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,8 +126,18 @@ static int register_tokenizer(sqlite3 *db)
 		       : -1;
 }
 
+/* SQLite counts every allocation under a global mutex for sqlite3_memory_used(), which Guanxi
+ * never reads: ~3% of a 360 view. Must precede SQLite's initialisation; store is its only user. */
+static void configure_sqlite(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	sqlite3_initialize();
+}
+
 int store_open(struct store **out, const char *path, struct gx_error *err)
 {
+	static pthread_once_t configured = PTHREAD_ONCE_INIT;
+	pthread_once(&configured, configure_sqlite);
 	*out = NULL;
 	struct store *store = calloc(1, sizeof *store);
 	if (!store)

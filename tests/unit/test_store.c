@@ -1,7 +1,7 @@
 /* test_store.c — store/sqlite: migrations (fresh, repeated, refused when the file is newer than
  * the binary), nested transactions, the statement cache, constraint errors mapped to GX_E* codes,
- * online backup, the search sources (scan below three code points, FTS5 trigram from three, in
- * Chinese too) and bulk mode. Every test gets a fresh database file in its own temp directory. */
+ * online backup, the search sources (the guanxi_short index below three code points, FTS5
+ * trigram from three, in Chinese too) and bulk mode. Every test gets a fresh database file in its own temp directory. */
 #ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE /* mkdtemp, strdup, setenv also without the Makefile's -D flags */
 #endif
@@ -589,13 +589,13 @@ static void seed_contact_docs(struct store *store)
 	put_doc(store, STORE_INDEX_CONTACTS, 10, "|张小伟|zhangxiaowei|zxw");
 }
 
-static void test_search_source_picks_scan_or_trigram(void **state)
+static void test_search_source_picks_short_or_trigram(void **state)
 {
 	(void)state;
 	/* Code points, not bytes: 张伟 is six bytes but two characters. */
-	assert_non_null(strstr(store_search_source(STORE_INDEX_CONTACTS, "张伟"), "instr"));
-	assert_non_null(strstr(store_search_source(STORE_INDEX_CONTACTS, "zw"), "instr"));
-	assert_non_null(strstr(store_search_source(STORE_INDEX_ACCOUNTS, "a"), "search_accounts "));
+	assert_non_null(strstr(store_search_source(STORE_INDEX_CONTACTS, "张伟"), "_short"));
+	assert_non_null(strstr(store_search_source(STORE_INDEX_CONTACTS, "zw"), "_short"));
+	assert_non_null(strstr(store_search_source(STORE_INDEX_ACCOUNTS, "a"), "search_accounts_short"));
 	assert_non_null(strstr(store_search_source(STORE_INDEX_CONTACTS, "张小伟"), "MATCH"));
 	assert_non_null(strstr(store_search_source(STORE_INDEX_CONTACTS, "abc"), "MATCH"));
 	assert_non_null(
@@ -620,8 +620,15 @@ static void test_search_short_needles_find_substrings(void **state)
 	assert_found(fx->store, STORE_INDEX_CONTACTS, "小伟", "10");
 	assert_found(fx->store, STORE_INDEX_CONTACTS, "zw", "1");
 	assert_found(fx->store, STORE_INDEX_CONTACTS, "jd", "3");
-	assert_found(fx->store, STORE_INDEX_CONTACTS, "w", "1,2,10");
+	assert_found(fx->store, STORE_INDEX_CONTACTS, "ja", "2,3");
+	assert_found(fx->store, STORE_INDEX_CONTACTS, "13", "1"); /* a phone number's start */
 	assert_found(fx->store, STORE_INDEX_CONTACTS, "q", "");
+	/* Latin letters and digits: the start of a field only, not inside a word. */
+	assert_found(fx->store, STORE_INDEX_CONTACTS, "w", "2");
+	assert_found(fx->store, STORE_INDEX_CONTACTS, "an", "");
+	assert_found(fx->store, STORE_INDEX_CONTACTS, "00", "");
+	/* A two-character phrase needs its characters adjacent, in order. */
+	assert_found(fx->store, STORE_INDEX_CONTACTS, "伟张", "");
 }
 
 static void test_search_long_needles_find_substrings(void **state)
@@ -741,7 +748,7 @@ int main(void)
 	    T(test_check_and_not_null_violation_is_validation),
 	    T(test_backup_copies_rows),
 	    T(test_backup_refuses_existing_file),
-	    cmocka_unit_test(test_search_source_picks_scan_or_trigram),
+	    cmocka_unit_test(test_search_source_picks_short_or_trigram),
 	    T(test_search_short_needles_find_substrings),
 	    T(test_search_long_needles_find_substrings),
 	    T(test_search_needle_with_quote_or_fts_syntax),
