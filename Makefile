@@ -36,19 +36,27 @@ else
 GUANXI := $(BUILD)/guanxi
 endif
 
-.PHONY: all run test unit bench fuzz lint format clean setup
-all: $(GUANXI)
+.PHONY: all run test unit bench fuzz lint format clean setup web
+all: $(GUANXI) web
+
+# The browser app: web/ copied to build/web with content-hashed names (scripts/build-web, node
+# only, no npm packages). The server serves web/ itself by default; `make run` serves the build.
+WEB_SRC := $(shell find web -type f ! -name '.*' 2>/dev/null)
+web: build/web/index.html
+build/web/index.html: scripts/build-web $(WEB_SRC)
+	@node scripts/build-web build/web
 
 setup:
 	@scripts/setup
 
 run: setup all
 	@mkdir -p data
-	$(GUANXI) serve --listen $${GUANXI_LISTEN:-127.0.0.1:8080} --db $${GUANXI_DB:-./data/guanxi.db}
+	$(GUANXI) serve --listen $${GUANXI_LISTEN:-127.0.0.1:8080} --db $${GUANXI_DB:-./data/guanxi.db} \
+		--web-dir $${GUANXI_WEB_DIR:-build/web}
 
 # The test build: ASan+UBSan, every unit test, the black-box API suite, short fuzz runs.
 test: setup
-	@$(MAKE) --no-print-directory FLAVOUR=asan build/asan/guanxi unit-bins
+	@$(MAKE) --no-print-directory FLAVOUR=asan build/asan/guanxi unit-bins web
 	@$(MAKE) --no-print-directory CC=clang CXX=clang++ FLAVOUR=fuzz fuzz-bins
 	@scripts/run-tests build/asan
 

@@ -99,6 +99,7 @@ const struct record_kind account_kind = {
 	.default_sort = "name",
 	.search_index = STORE_INDEX_ACCOUNTS,
 	.has_search = 1,
+	.interaction_key = "account_id",
 	.normalise = normalise_account,
 	.after_write = account_after_write,
 };

@@ -243,6 +243,7 @@ const struct record_kind contact_kind = {
 	.default_sort = "name",
 	.search_index = STORE_INDEX_CONTACTS,
 	.has_search = 1,
+	.interaction_key = "contact_id",
 	.normalise = normalise_contact,
 	.after_write = contact_after_write,
 };

@@ -4,6 +4,7 @@
 #include "crm/records.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -756,9 +757,34 @@ static int add_keyset(struct sql *q, const struct sort *sort, const char *cursor
 	return 0;
 }
 
+/* "Last contact older than": records without any interaction at or after `value` (a date,
+ * meaning midnight UTC, or an RFC 3339 time); never-contacted records match too. The probe walks
+ * the (contact_id, occurred_at) or (account_id, occurred_at) index of interactions. */
+static int add_last_contact_before(struct sql *q, const struct record_kind *kind,
+				   const char *value, struct gx_error *err)
+{
+	int64_t t;
+	char text[32];
+	if (clock_check_date(value) == 0) {
+		snprintf(text, sizeof text, "%.10sT00:00:00Z", value);
+		value = text;
+	}
+	if (clock_parse(value, &t) < 0)
+		return gx_fail(err, GX_EBADREQUEST, "last_contact_before",
+			       "last_contact_before must be a date YYYY-MM-DD or an RFC 3339 time");
+	sql_add(q, " AND NOT EXISTS (SELECT 1 FROM interactions i WHERE i.");
+	sql_add(q, kind->interaction_key);
+	sql_add(q, " = r.id AND i.occurred_at >= ");
+	sql_int(q, t);
+	sql_add(q, ")");
+	return 0;
+}
+
 static int add_filter(struct sql *q, const struct record_kind *kind, const char *name,
 		      const char *value, struct gx_error *err)
 {
+	if (strcmp(name, "last_contact_before") == 0 && kind->interaction_key)
+		return add_last_contact_before(q, kind, value, err);
 	if (strcmp(name, "tag") == 0 && find_field(kind, "tags")) {
 		sql_add(q, " AND EXISTS (SELECT 1 FROM json_each(r.tags) WHERE json_each.value = ");
 		sql_text(q, value);

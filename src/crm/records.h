@@ -51,6 +51,9 @@ struct record_kind {
 	const char *default_sort; /* "name", "-occurred_at" */
 	enum store_index search_index; /* with has_search */
 	int has_search;
+	/* The interactions column that points at this kind ("contact_id"), for the list filter
+	 * last_contact_before; NULL when the kind has no such filter. */
+	const char *interaction_key;
 	/* Completes and checks a record about to be written (merged old + patch on update, the
 	 * body on create; old is NULL on create): defaults, normal forms, cross-field rules. */
 	int (*normalise)(struct crm_ctx *ctx, json_t *record, const json_t *old,
@@ -83,7 +86,8 @@ struct list_query {
 	const char *sort;   /* field, "-field" for descending, or NULL for the kind's default */
 	const char *cursor; /* from a previous page's next_cursor, or NULL */
 	int limit;          /* 1..500 */
-	json_t *filters;    /* {"field": "value as text"} for FIELD_FILTER fields (and "tag") */
+	json_t *filters;    /* {"field": "value as text"} for FIELD_FILTER fields, "tag" and
+			     * "last_contact_before" */
 };
 
 /* {"data": [...], "next_cursor": "..." | null}. Bad sort, cursor or filter: GX_EBADREQUEST. */

@@ -82,12 +82,13 @@ async function toReply(res) {
 
 export class Server {
 	/* options: env (extra environment), dir (reuse a directory, e.g. to restart on the same db),
-	 * db (database path). */
+	 * db (database path), webDir (serve this web directory as it is, e.g. the built browser app,
+	 * instead of the test files). */
 	constructor(options = {}) {
 		this.options = options;
 		this.dir = options.dir || tempDir();
 		this.db = options.db || path.join(this.dir, 't.db');
-		this.webDir = path.join(this.dir, 'web');
+		this.webDir = options.webDir || path.join(this.dir, 'web');
 		this.stdout = '';
 		this.stderr = '';
 		this.proc = null;
@@ -95,10 +96,12 @@ export class Server {
 	}
 
 	async start() {
-		fs.mkdirSync(this.webDir, { recursive: true });
-		fs.writeFileSync(path.join(this.webDir, 'index.html'), INDEX_HTML);
-		fs.writeFileSync(path.join(this.webDir, APP_JS_NAME), APP_JS);
-		fs.writeFileSync(path.join(this.webDir, '.hidden'), 'SECRET-HIDDEN-FILE\n');
+		if (!this.options.webDir) {
+			fs.mkdirSync(this.webDir, { recursive: true });
+			fs.writeFileSync(path.join(this.webDir, 'index.html'), INDEX_HTML);
+			fs.writeFileSync(path.join(this.webDir, APP_JS_NAME), APP_JS);
+			fs.writeFileSync(path.join(this.webDir, '.hidden'), 'SECRET-HIDDEN-FILE\n');
+		}
 		fs.writeFileSync(path.join(this.dir, 'outside.txt'), 'SECRET-OUTSIDE-WEB-DIR\n');
 		assert.ok(fs.existsSync(BIN), `${BIN} does not exist (set GUANXI_BIN)`);
 		let lastError;
