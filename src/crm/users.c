@@ -133,17 +133,24 @@ int users_create(struct crm_ctx *ctx, const json_t *body, json_t **out, struct g
 	return rc < 0 ? rc : users_get(ctx, store_last_insert_id(ctx->store), out, err);
 }
 
-int users_list(struct crm_ctx *ctx, json_t **out, struct gx_error *err)
+/* The rows of sql (USER_COLUMNS) as {"data": [...], "next_cursor": null}; with names_only, the
+ * fields that name a user and nothing else. */
+static int user_rows(struct crm_ctx *ctx, const char *sql, int names_only, json_t **out,
+		     struct gx_error *err)
 {
-	int rc = require_admin(ctx, err);
-	struct store_stmt *stmt =
-		rc ? NULL
-		   : store_prepare(ctx->store, "SELECT " USER_COLUMNS " FROM users ORDER BY username", err);
+	struct store_stmt *stmt = store_prepare(ctx->store, sql, err);
 	if (!stmt)
-		return rc ? rc : GX_EINTERNAL;
+		return GX_EINTERNAL;
 	json_t *data = json_array();
-	while ((rc = store_step(stmt, err)) == STORE_ROW)
-		json_array_append_new(data, user_row(stmt));
+	int rc;
+	while ((rc = store_step(stmt, err)) == STORE_ROW) {
+		json_t *row = user_row(stmt);
+		if (names_only) {
+			json_object_del(row, "locale");
+			json_object_del(row, "active");
+		}
+		json_array_append_new(data, row);
+	}
 	store_done(stmt);
 	if (rc < 0) {
 		json_decref(data);
@@ -151,6 +158,21 @@ int users_list(struct crm_ctx *ctx, json_t **out, struct gx_error *err)
 	}
 	*out = json_pack("{s:o, s:n}", "data", data, "next_cursor");
 	return 0;
+}
+
+int users_list(struct crm_ctx *ctx, json_t **out, struct gx_error *err)
+{
+	int rc = require_admin(ctx, err);
+	return rc ? rc
+		  : user_rows(ctx, "SELECT " USER_COLUMNS " FROM users ORDER BY username", 0, out,
+			      err);
+}
+
+int users_directory(struct crm_ctx *ctx, json_t **out, struct gx_error *err)
+{
+	return user_rows(ctx,
+			 "SELECT " USER_COLUMNS " FROM users WHERE active = 1 ORDER BY username", 1,
+			 out, err);
 }
 
 int users_get(struct crm_ctx *ctx, int64_t id, json_t **out, struct gx_error *err)

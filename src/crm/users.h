@@ -11,6 +11,9 @@
 /* body: {"username", "password", "role", "team", "display_name", "locale"}; admin only. */
 int users_create(struct crm_ctx *ctx, const json_t *body, json_t **out, struct gx_error *err);
 int users_list(struct crm_ctx *ctx, json_t **out, struct gx_error *err);
+/* Who is who, for every signed-in user (owner names in lists): the active users' id, username,
+ * role, team and display_name. */
+int users_directory(struct crm_ctx *ctx, json_t **out, struct gx_error *err);
 /* Admins read anyone; others themselves only (GX_ENOTFOUND otherwise). */
 int users_get(struct crm_ctx *ctx, int64_t id, json_t **out, struct gx_error *err);
 /* Admins change anything but the username; others their own display_name, locale, password. */

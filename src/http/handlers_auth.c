@@ -67,6 +67,15 @@ void h_users_list(struct request *req, struct reply *reply, const void *data)
 	reply_result(reply, rc, 200, out, &err);
 }
 
+void h_users_directory(struct request *req, struct reply *reply, const void *data)
+{
+	(void)data;
+	struct gx_error err = {0};
+	json_t *out = NULL;
+	int rc = users_directory(&req->ctx, &out, &err);
+	reply_result(reply, rc, 200, out, &err);
+}
+
 void h_users_create(struct request *req, struct reply *reply, const void *data)
 {
 	(void)data;

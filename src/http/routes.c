@@ -18,6 +18,7 @@ const struct route routes[] = {
 	{"PATCH", "/api/v1/me", h_me_update, NULL, 0},
 	{"GET", "/api/v1/users", h_users_list, NULL, 0},
 	{"POST", "/api/v1/users", h_users_create, NULL, 0},
+	{"GET", "/api/v1/users/directory", h_users_directory, NULL, 0},
 	{"GET", "/api/v1/users/{id}", h_users_get, NULL, 0},
 	{"PATCH", "/api/v1/users/{id}", h_users_update, NULL, 0},
 	{"GET", "/api/v1/tokens", h_tokens_list, NULL, 0},

@@ -23,6 +23,7 @@ void h_logout(struct request *req, struct reply *reply, const void *data);
 void h_me(struct request *req, struct reply *reply, const void *data);
 void h_me_update(struct request *req, struct reply *reply, const void *data);
 void h_users_list(struct request *req, struct reply *reply, const void *data);
+void h_users_directory(struct request *req, struct reply *reply, const void *data);
 void h_users_create(struct request *req, struct reply *reply, const void *data);
 void h_users_get(struct request *req, struct reply *reply, const void *data);
 void h_users_update(struct request *req, struct reply *reply, const void *data);

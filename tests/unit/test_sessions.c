@@ -403,6 +403,21 @@ static void test_users_admin_only(void **state)
 	json_t *out = NULL;
 	struct gx_error err = {0};
 	assert_int_equal(users_list(&fx->as_alice, &out, &err), GX_EFORBIDDEN);
+	/* The directory is everyone's: active users, named, without their settings. */
+	assert_int_equal(users_directory(&fx->as_alice, &out, &err), 0);
+	json_t *people = json_object_get(out, "data"), *person;
+	size_t i;
+	int saw_root = 0;
+	json_array_foreach(people, i, person)
+	{
+		const char *name = json_string_value(json_object_get(person, "username"));
+		assert_string_not_equal(name, "bob"); /* inactive */
+		saw_root |= strcmp(name, "root") == 0;
+		assert_null(json_object_get(person, "locale"));
+		assert_non_null(json_object_get(person, "role"));
+	}
+	assert_true(saw_root);
+	json_decref(out);
 	/* Others read themselves only; someone else reads as absent. */
 	assert_int_equal(users_get(&fx->as_alice, fx->alice, &out, &err), 0);
 	assert_string_equal(json_string_value(json_object_get(out, "username")), "alice");

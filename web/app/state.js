@@ -3,17 +3,15 @@ import { get } from './api.js';
 
 export const state = { me: null, users: new Map() };
 
-/* Owner names: admins may list users; everyone else knows at least themselves. */
+/* Owner names, from the directory every signed-in user may read. */
 export async function loadUsers() {
 	state.users = new Map();
 	if (state.me) state.users.set(state.me.id, state.me);
-	if (state.me && state.me.role === 'admin') {
-		try {
-			const r = await get('/users');
-			for (const u of r.data) state.users.set(u.id, u);
-		} catch {
-			/* names are a nicety; ids still show */
-		}
+	try {
+		const r = await get('/users/directory');
+		for (const u of r.data) state.users.set(u.id, u);
+	} catch {
+		/* names are a nicety; ids still show */
 	}
 }
 
