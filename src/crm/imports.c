@@ -1,0 +1,2715 @@
+/* imports.c — files of customer data into records (imports.h).
+ *
+ * The pipeline: the whole file is read into a struct table (header row first; a vCard file is
+ * turned into a table with fixed columns), each column is mapped to a target (a record field
+ * or a helper such as "mobile" or "account"), and rows go through two stages. Worker threads
+ * (one per core) turn chunks of rows into checked JSON records — phones normalised to E.164,
+ * search documents built — without touching the store. The caller's thread, which owns the
+ * store connection, takes the chunks in order and writes each as one transaction: it finds the
+ * record a row means (by the row's hash, an external id, a phone, an email or a name), skips it
+ * when nothing would change, updates it when something would, creates it otherwise, and writes
+ * the job's counters in the same transaction, so a batch and its progress commit together.
+ * Creates of contacts and accounts take a fast path (prepared INSERTs, documents written at the
+ * end of the batch); everything else goes through records.c, each row under a savepoint so
+ * that one bad row is rejected without failing its batch. A dry run is the same run inside one
+ * transaction that is rolled back at the end, so its counts are exactly the real run's. */
+#include "crm/imports.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/csvread.h"
+#include "base/encoding.h"
+#include "base/log.h"
+#include "base/money.h"
+#include "base/phone.h"
+#include "base/table.h"
+#include "base/text.h"
+#include "base/vcard.h"
+#include "base/xlsx.h"
+#include "crm/orders.h"
+#include "crm/records.h"
+#include "crm/search.h"
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define MAX_COLUMNS 256
+
+/* ---- targets: what a column can mean ----------------------------------------------------- */
+
+enum kind_id { K_ACCOUNTS, K_CONTACTS, K_INTERACTIONS, K_ORDERS, NKINDS };
+static const char *const kind_names[] = {"accounts", "contacts", "interactions", "orders"};
+
+/* A target's synonyms are folded (base/text.h text_fold: no spaces or punctuation, lower case,
+ * simplified script), between '|'. Headers of Salesforce and HubSpot exports and common Chinese
+ * headers are here; a header with a trailing number ("Email 2") matches without it. */
+struct target {
+	const char *name;
+	const char *synonyms;
+	int multi; /* several columns may map to it (phones, emails, tags) */
+};
+
+static const struct target contact_targets[] = {
+    {"name",
+     "|name|fullname|contactname|displayname|姓名|名字|联系人|联系人姓名|客户姓名|客户名称|全名|",
+     0},
+    {"first_name", "|firstname|givenname|名|", 0},
+    {"last_name", "|lastname|surname|familyname|姓|姓氏|", 0},
+    {"mobile",
+     "|mobile|mobilephone|mobilephonenumber|cell|cellphone|cellular|手机|手机号|手机号码|移动电话|"
+     "行动电话|",
+     1},
+    {"phone",
+     "|phone|phonenumber|telephone|tel|businessphone|workphone|officephone|电话|电话号码|联系电话|"
+     "办公电话|工作电话|座机|",
+     1},
+    {"home_phone", "|homephone|家庭电话|住宅电话|家里电话|", 1},
+    {"fax", "|fax|faxnumber|businessfax|传真|", 1},
+    {"other_phone", "|otherphone|其他电话|", 1},
+    {"email", "|email|emailaddress|mail|邮箱|电子邮件|电子邮箱|邮件|电邮|邮箱地址|", 1},
+    {"work_email", "|workemail|businessemail|工作邮箱|", 1},
+    {"home_email", "|homeemail|personalemail|个人邮箱|", 1},
+    {"other_email", "|otheremail|secondaryemail|", 1},
+    {"account",
+     "|company|companyname|account|accountname|organization|organisation|org|公司|公司名称|单位|"
+     "工作单位|企业|企业名称|所属公司|",
+     0},
+    {"title", "|title|jobtitle|position|职位|职务|头衔|", 0},
+    {"birthday", "|birthday|birthdate|dateofbirth|dob|生日|出生日期|", 0},
+    {"street",
+     "|street|address|streetaddress|mailingstreet|otherstreet|地址|联系地址|通讯地址|详细地址|"
+     "街道|",
+     0},
+    {"city", "|city|mailingcity|城市|市|", 0},
+    {"region",
+     "|state|province|region|stateregion|stateprovince|mailingstate|mailingstateprovince|省|省份|"
+     "地区|",
+     0},
+    {"postcode",
+     "|zip|zipcode|postcode|postalcode|mailingzip|mailingpostalcode|mailingzippostalcode|邮编|"
+     "邮政编码|",
+     0},
+    {"country", "|country|countryregion|mailingcountry|国家|国家地区|", 0},
+    {"notes", "|notes|note|description|comments|comment|remark|remarks|备注|说明|", 0},
+    {"tags", "|tags|tag|labels|categories|标签|分组|", 1},
+    {"owner", "|owner|contactowner|owneralias|负责人|所有者|销售负责人|", 0},
+    {"external_id", "|id|contactid|recordid|externalid|编号|客户编号|联系人编号|", 0},
+    {"phones", "|phones|", 0},
+    {"emails", "|emails|", 0},
+    {"addresses", "|addresses|", 0},
+    {"consent", "|consent|", 0},
+};
+
+static const struct target account_targets[] = {
+    {"name",
+     "|name|accountname|companyname|company|organization|organisation|公司|公司名称|客户名称|名称|"
+     "企业名称|单位名称|",
+     0},
+    {"industry", "|industry|行业|所属行业|", 0},
+    {"website", "|website|web|url|domain|companydomainname|网站|网址|官网|", 0},
+    {"notes", "|notes|note|description|comments|备注|说明|简介|", 0},
+    {"tags", "|tags|tag|labels|标签|", 1},
+    {"owner", "|owner|accountowner|companyowner|负责人|所有者|", 0},
+    {"external_id", "|id|accountid|recordid|companyid|externalid|编号|客户编号|", 0},
+};
+
+static const struct target interaction_targets[] = {
+    {"channel", "|channel|type|activitytype|渠道|方式|类型|沟通方式|", 0},
+    {"direction", "|direction|方向|呼叫方向|", 0},
+    {"occurred_at", "|occurredat|date|time|datetime|activitydate|createdate|时间|日期|发生时间|",
+     0},
+    {"duration_s", "|durations|duration|时长|通话时长|", 0},
+    {"subject", "|subject|主题|标题|", 0},
+    {"body", "|body|content|description|details|内容|记录|详情|", 0},
+    {"outcome", "|outcome|result|结果|", 0},
+    {"contact", "|contact|contactname|name|联系人|姓名|客户|", 0},
+    {"contact_phone", "|contactphone|phone|mobile|电话|手机|", 0},
+    {"contact_email", "|contactemail|email|邮箱|", 0},
+    {"account", "|account|accountname|company|公司|", 0},
+    {"contact_id", "|contactid|", 0},
+    {"account_id", "|accountid|", 0},
+    {"external_id", "|id|externalid|activityid|编号|", 0},
+};
+
+static const struct target order_targets[] = {
+    {"external_ref", "|externalref|ordernumber|orderno|orderid|order|订单号|订单编号|单号|", 0},
+    {"ordered_at", "|orderedat|orderdate|date|createdate|下单时间|订单日期|日期|时间|", 0},
+    {"amount", "|amount|total|totalamount|ordertotal|金额|总金额|订单金额|", 0},
+    {"cost", "|cost|成本|", 0},
+    {"currency", "|currency|币种|货币|", 0},
+    {"status", "|status|orderstatus|状态|订单状态|", 0},
+    {"source", "|source|来源|", 0},
+    {"lines", "|lines|", 0},
+    {"contact", "|contact|contactname|name|联系人|姓名|客户|", 0},
+    {"contact_phone", "|contactphone|phone|mobile|电话|手机|", 0},
+    {"contact_email", "|contactemail|email|邮箱|", 0},
+    {"account", "|account|accountname|company|公司|", 0},
+    {"contact_id", "|contactid|", 0},
+    {"account_id", "|accountid|", 0},
+};
+
+static const struct {
+	const struct target *targets;
+	size_t n;
+	const struct record_kind *kind;
+} kinds[] = {
+    {account_targets, COUNT(account_targets), &account_kind},
+    {contact_targets, COUNT(contact_targets), &contact_kind},
+    {interaction_targets, COUNT(interaction_targets), &interaction_kind},
+    {order_targets, COUNT(order_targets), &order_kind},
+};
+
+static int kind_of(const char *name)
+{
+	for (int k = 0; name && k < NKINDS; k++)
+		if (strcmp(name, kind_names[k]) == 0)
+			return k;
+	return -1;
+}
+
+static int target_of(int kind, const char *name)
+{
+	for (size_t i = 0; name && i < kinds[kind].n; i++)
+		if (strcmp(kinds[kind].targets[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The target a header proposes for kind, or -1. */
+static int propose(int kind, const char *header)
+{
+	char *folded = text_fold(header);
+	if (!folded)
+		return -1;
+	size_t n = strlen(folded);
+	while (n > 0 && folded[n - 1] >= '0' && folded[n - 1] <= '9' && n > 1)
+		folded[--n] = '\0';
+	int found = -1;
+	if (n > 0) {
+		char needle[260];
+		snprintf(needle, sizeof needle, "|%s|", folded);
+		for (size_t i = 0; i < kinds[kind].n && found < 0; i++)
+			if (strstr(kinds[kind].targets[i].synonyms, needle))
+				found = (int)i;
+	}
+	free(folded);
+	return found;
+}
+
+/* ---- the source as a table --------------------------------------------------------------- */
+
+enum format { FMT_CSV, FMT_XLSX, FMT_VCARD };
+static const char *const format_names[] = {"csv", "xlsx", "vcard"};
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = s ? strlen(s) : 0, b = strlen(suffix);
+	return a >= b && strcasecmp(s + a - b, suffix) == 0;
+}
+
+static int looks_like_vcard(const char *data, size_t len)
+{
+	size_t i = 0;
+	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+		i = 3;
+	while (i < len && (data[i] == ' ' || data[i] == '\r' || data[i] == '\n' || data[i] == '\t'))
+		i++;
+	return len - i >= 11 && strncasecmp(data + i, "BEGIN:VCARD", 11) == 0;
+}
+
+static int detect_format(const struct import_options *opt, const char *data, size_t len)
+{
+	if (opt->format) {
+		for (int f = 0; f < 3; f++)
+			if (strcasecmp(opt->format, format_names[f]) == 0)
+				return f;
+		if (strcasecmp(opt->format, "vcf") == 0)
+			return FMT_VCARD;
+		return -1;
+	}
+	if (xlsx_sniff(data, len) || ends_with(opt->filename, ".xlsx"))
+		return FMT_XLSX;
+	if (looks_like_vcard(data, len) || ends_with(opt->filename, ".vcf"))
+		return FMT_VCARD;
+	return FMT_CSV;
+}
+
+/* vCards become rows of these columns; phones, emails and addresses in the forms the row
+ * conversion reads ("mobile: +86...; work: ..." and a JSON list). */
+static const char *const vcard_columns[] = {"name",  "phones",   "emails", "addresses", "account",
+                                            "title", "birthday", "notes",  "tags"};
+
+struct vcard_sink {
+	struct table *t;
+	struct buf cell;
+	int failed;
+};
+
+static const char *phone_kind_of(const char *types)
+{
+	if (strstr(types, "fax"))
+		return "fax";
+	if (strstr(types, "cell") || strstr(types, "mobile") || strstr(types, "iphone"))
+		return "mobile";
+	if (strstr(types, "work"))
+		return "work";
+	if (strstr(types, "home"))
+		return "home";
+	return "other";
+}
+
+static const char *email_kind_of(const char *types)
+{
+	return strstr(types, "work") ? "work" : strstr(types, "home") ? "home" : "other";
+}
+
+static void add_listed(struct buf *b, const char *kind, const char *value)
+{
+	if (!value || !*value || strchr(value, ';'))
+		return;
+	buf_printf(b, "%s%s: %s", b->len ? "; " : "", kind, value);
+}
+
+static void put_cell(struct table *t, const char *text)
+{
+	table_add_cell(t, text ? text : "", text ? strlen(text) : 0);
+}
+
+static char *vcard_copy(const char *value)
+{
+	return value ? strdup(value) : NULL;
+}
+
+/* N is family;given;additional;prefix;suffix: Han names run together (张伟), others
+ * "given family". */
+static void name_from_n(char *n, struct buf *out)
+{
+	char *parts[5] = {0};
+	int k = vcard_split(n, ';', parts, 5);
+	const char *family = k > 0 ? parts[0] : "", *given = k > 1 ? parts[1] : "";
+	int han = (unsigned char)family[0] >= 0xE3 || (unsigned char)given[0] >= 0xE3;
+	if (han)
+		buf_printf(out, "%s%s", family, given);
+	else
+		buf_printf(out, "%s%s%s", given, *given && *family ? " " : "", family);
+}
+
+static int on_card(void *arg, const struct vcard *card)
+{
+	struct vcard_sink *s = arg;
+	struct buf phones = {0}, emails = {0}, name = {0}, tags = {0};
+	json_t *addresses = json_array();
+	char *account = NULL, *title = NULL, *bday = NULL, *note = NULL;
+	for (size_t i = 0; i < card->nprops; i++) {
+		const struct vcard_prop *p = &card->props[i];
+		char *v = strdup(p->value);
+		if (!v) {
+			s->failed = 1;
+			break;
+		}
+		char *parts[7] = {0};
+		if (strcmp(p->name, "FN") == 0 && !name.len) {
+			vcard_split(v, '\0', parts, 1);
+			buf_append(&name, parts[0]);
+		} else if (strcmp(p->name, "TEL") == 0) {
+			char *number = v;
+			if (strncasecmp(number, "tel:", 4) == 0)
+				number += 4;
+			add_listed(&phones, phone_kind_of(p->types), number);
+		} else if (strcmp(p->name, "EMAIL") == 0) {
+			add_listed(&emails, email_kind_of(p->types), v);
+		} else if (strcmp(p->name, "ADR") == 0) {
+			int k = vcard_split(v, ';', parts, 7);
+			json_t *a =
+			    json_pack("{s:s}", "kind", strstr(p->types, "home") ? "home" : "work");
+			static const char *const keys[] = {NULL,     NULL,       "street", "city",
+			                                   "region", "postcode", "country"};
+			for (int j = 2; j < k && a; j++) {
+				for (char *c = parts[j]; *c; c++)
+					if (*c == '\n')
+						*c = ' ';
+				if (*parts[j])
+					json_object_set_new(a, keys[j], json_string(parts[j]));
+			}
+			if (a && json_object_size(a) > 1)
+				json_array_append(addresses, a);
+			json_decref(a);
+		} else if (strcmp(p->name, "ORG") == 0 && !account) {
+			vcard_split(v, ';', parts, 2);
+			account = vcard_copy(parts[0]);
+		} else if (strcmp(p->name, "TITLE") == 0 && !title) {
+			vcard_split(v, '\0', parts, 1);
+			title = vcard_copy(parts[0]);
+		} else if (strcmp(p->name, "BDAY") == 0 && !bday) {
+			bday = vcard_copy(v);
+		} else if (strcmp(p->name, "NOTE") == 0 && !note) {
+			vcard_split(v, '\0', parts, 1);
+			note = vcard_copy(parts[0]);
+		} else if (strcmp(p->name, "CATEGORIES") == 0) {
+			int k = vcard_split(v, ',', parts, 7);
+			for (int j = 0; j < k; j++)
+				if (*parts[j])
+					buf_printf(&tags, "%s%s", tags.len ? "; " : "", parts[j]);
+		}
+		free(v);
+	}
+	if (!name.len) {
+		const struct vcard_prop *n = vcard_get(card, "N");
+		char *v = n ? strdup(n->value) : NULL;
+		if (v)
+			name_from_n(v, &name);
+		free(v);
+	}
+	char *addr = json_array_size(addresses) ? json_dumps(addresses, JSON_COMPACT) : NULL;
+	const char *cells[] = {
+	    buf_text(&name), buf_text(&phones), buf_text(&emails), addr, account, title, bday, note,
+	    buf_text(&tags)};
+	for (size_t i = 0; i < COUNT(cells); i++)
+		put_cell(s->t, cells[i]);
+	table_end_row(s->t, card->line);
+	free(addr);
+	json_decref(addresses);
+	free(account);
+	free(title);
+	free(bday);
+	free(note);
+	buf_free(&phones);
+	buf_free(&emails);
+	buf_free(&name);
+	buf_free(&tags);
+	return s->failed ? -1 : 0;
+}
+
+struct source {
+	enum format format;
+	const char *encoding; /* as decoded */
+	struct table table;   /* row 0: the headers */
+	long open_quote;      /* line of an unterminated quoted field (CSV), or 0 */
+	char delimiter;
+};
+
+static int read_source(const char *data, size_t len, const struct import_options *opt,
+                       struct source *src, struct gx_error *err)
+{
+	int format = detect_format(opt, data, len);
+	if (format < 0)
+		return gx_fail(err, GX_EVALIDATION, "format", "format must be csv, xlsx or vcard");
+	src->format = (enum format)format;
+	const char *chosen = NULL;
+	if (opt->encoding && strcasecmp(opt->encoding, "auto") != 0 &&
+	    !(chosen = encoding_name(opt->encoding)))
+		return gx_fail(err, GX_EVALIDATION, "encoding",
+		               "encoding must be auto, utf-8, gbk, gb18030 or big5");
+	if (format == FMT_XLSX) {
+		char message[200];
+		src->encoding = ENCODING_UTF8;
+		if (xlsx_read(data, len, &src->table, message, sizeof message) < 0)
+			return gx_fail(err, GX_EVALIDATION, "file", "%s", message);
+		return 0;
+	}
+	if (format == FMT_VCARD) {
+		src->encoding = chosen ? opt->encoding : ENCODING_UTF8;
+		for (size_t i = 0; i < COUNT(vcard_columns); i++)
+			put_cell(&src->table, vcard_columns[i]);
+		table_end_row(&src->table, 0);
+		struct vcard_sink sink = {.t = &src->table};
+		if (vcard_parse(data, len, chosen, on_card, &sink, NULL) < 0 || src->table.failed)
+			return gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
+		return 0;
+	}
+	char *text = NULL;
+	size_t text_len = 0, bad = 0;
+	int rc = encoding_to_utf8(data, len, chosen, &text, &text_len, &src->encoding, &bad);
+	if (rc == -1)
+		return gx_fail(err, GX_EVALIDATION, "encoding",
+		               "the file is not valid %s (byte %zu); choose another encoding",
+		               opt->encoding, bad + 1);
+	if (rc < 0)
+		return gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
+	src->delimiter = csvread_detect_delimiter(text, text_len);
+	rc = csvread_parse(text, text_len, src->delimiter, &src->table, &src->open_quote);
+	free(text);
+	return rc < 0 ? gx_fail(err, GX_EINTERNAL, NULL, "out of memory") : 0;
+}
+
+/* ---- the mapping -------------------------------------------------------------------------- */
+
+struct mapping {
+	int kind;
+	size_t ncols;
+	int target[MAX_COLUMNS]; /* per column, -1: ignored */
+};
+
+static int load_saved(struct crm_ctx *ctx, const char *name, json_t **mapping, char *kind,
+                      struct gx_error *err)
+{
+	struct store_stmt *stmt = store_prepare(
+	    ctx->store, "SELECT kind, mapping FROM import_mappings WHERE name = ?", err);
+	if (!stmt)
+		return GX_EINTERNAL;
+	store_bind_text(stmt, 1, name);
+	int rc = store_step(stmt, err);
+	if (rc == STORE_ROW) {
+		snprintf(kind, 16, "%s", store_col_text(stmt, 0));
+		*mapping = json_loads(store_col_text(stmt, 1), 0, NULL);
+	}
+	store_done(stmt);
+	if (rc == STORE_DONE)
+		return gx_fail(err, GX_EVALIDATION, "mapping", "no saved mapping called \"%s\"",
+		               name);
+	return rc < 0 ? rc : 0;
+}
+
+/* Proposals for every header, then the saved mapping, then the caller's, each over the last. */
+static int build_mapping(struct crm_ctx *ctx, const struct source *src,
+                         const struct import_options *opt, struct mapping *m, struct gx_error *err)
+{
+	const struct table *t = &src->table;
+	if (t->nrows == 0)
+		return gx_fail(err, GX_EVALIDATION, "file", "the file is empty");
+	m->ncols = table_width(t, 0);
+	if (m->ncols > MAX_COLUMNS)
+		return gx_fail(err, GX_EVALIDATION, "file", "more than %d columns", MAX_COLUMNS);
+	json_t *saved = NULL;
+	char saved_kind[16] = "";
+	if (opt->mapping_name) {
+		int rc = load_saved(ctx, opt->mapping_name, &saved, saved_kind, err);
+		if (rc < 0)
+			return rc;
+	}
+	const char *kind_name = opt->kind ? opt->kind : saved_kind[0] ? saved_kind : NULL;
+	if (src->format == FMT_VCARD)
+		kind_name = kind_name ? kind_name : "contacts";
+	m->kind = kind_of(kind_name);
+	if (kind_name && m->kind < 0) {
+		json_decref(saved);
+		return gx_fail(err, GX_EVALIDATION, "type",
+		               "type must be accounts, contacts, interactions or orders");
+	}
+	if (m->kind < 0) {
+		/* The kind whose targets the headers name most (ties: contacts, accounts, ...). */
+		static const int order[] = {K_CONTACTS, K_ACCOUNTS, K_ORDERS, K_INTERACTIONS};
+		int best = -1, best_score = 0;
+		for (size_t o = 0; o < COUNT(order); o++) {
+			int score = 0;
+			for (size_t c = 0; c < m->ncols; c++)
+				score += propose(order[o], table_cell(t, 0, c)) >= 0;
+			if (score > best_score) {
+				best_score = score;
+				best = order[o];
+			}
+		}
+		m->kind = best >= 0 ? best : K_CONTACTS;
+	}
+	int used[64] = {0};
+	for (size_t c = 0; c < m->ncols; c++) {
+		const char *header = table_cell(t, 0, c);
+		int target = propose(m->kind, header);
+		json_t *v = saved ? json_object_get(saved, header) : NULL;
+		if (json_is_string(v) || json_is_null(v))
+			target = json_is_null(v) ? -1 : target_of(m->kind, json_string_value(v));
+		v = opt->mapping ? json_object_get(opt->mapping, header) : NULL;
+		if (json_is_string(v) && target_of(m->kind, json_string_value(v)) < 0) {
+			json_decref(saved);
+			return gx_fail(err, GX_EVALIDATION, "mapping",
+			               "\"%s\" is not an importable field of %s",
+			               json_string_value(v), kind_names[m->kind]);
+		}
+		if (json_is_string(v) || json_is_null(v))
+			target = json_is_null(v) ? -1 : target_of(m->kind, json_string_value(v));
+		if (target >= 0 && used[target] && !kinds[m->kind].targets[target].multi)
+			target = -1; /* the first column of a single-valued field wins */
+		if (target >= 0)
+			used[target] = 1;
+		m->target[c] = target;
+	}
+	json_decref(saved);
+	/* What a row cannot do without. */
+	static const char *const needed[][3] = {
+	    [K_ACCOUNTS] = {"name", NULL, NULL},
+	    [K_CONTACTS] = {"name", "first_name", "last_name"},
+	    [K_INTERACTIONS] = {"channel", NULL, NULL},
+	    [K_ORDERS] = {"amount", NULL, NULL},
+	};
+	int have = 0;
+	for (int i = 0; i < 3 && needed[m->kind][i]; i++)
+		have |= used[target_of(m->kind, needed[m->kind][i])];
+	if (!have)
+		return gx_fail(err, GX_EVALIDATION, "mapping",
+		               "no column is mapped to %s, which %s need", needed[m->kind][0],
+		               kind_names[m->kind]);
+	return 0;
+}
+
+static json_t *mapping_json(const struct source *src, const struct mapping *m)
+{
+	json_t *out = json_object();
+	for (size_t c = 0; c < m->ncols; c++) {
+		const char *header = table_cell(&src->table, 0, c);
+		if (!*header || !text_valid_utf8(header, strlen(header)))
+			continue;
+		json_object_set_new(out, header,
+		                    m->target[c] >= 0
+		                        ? json_string(kinds[m->kind].targets[m->target[c]].name)
+		                        : json_null());
+	}
+	return out;
+}
+
+/* ---- one row into a record (worker threads) -------------------------------------------- */
+
+/* A row ready to write. status: 0 to write, -1 rejected (field, message). */
+struct prow {
+	long line;
+	int status;
+	char field[96];
+	char message[256];
+	json_t *record; /* checked fields of the kind */
+	char *doc;      /* search document, for a create (contacts, accounts) */
+	char *account;  /* contacts, interactions, orders: the account's name */
+	char *owner;    /* a username */
+	char *external; /* the row's external id */
+	char *contact, *contact_phone, *contact_email; /* interactions and orders */
+	char hash[33];                                 /* of the row's mapped values */
+};
+
+static void prow_free(struct prow *r)
+{
+	json_decref(r->record);
+	free(r->doc);
+	free(r->account);
+	free(r->owner);
+	free(r->external);
+	free(r->contact);
+	free(r->contact_phone);
+	free(r->contact_email);
+	memset(r, 0, sizeof *r);
+}
+
+static int reject(struct prow *r, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int reject(struct prow *r, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->message, sizeof r->message, fmt, ap);
+	va_end(ap);
+	snprintf(r->field, sizeof r->field, "%s", field ? field : "");
+	r->status = -1;
+	return -1;
+}
+
+/* Trims ASCII and ideographic spaces and a lone zero-width no-break space. */
+static char *trimmed(const char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n' ||
+	       (strncmp(s, "\xE3\x80\x80", 3) == 0 && (s += 2)) ||
+	       (strncmp(s, "\xEF\xBB\xBF", 3) == 0 && (s += 2)))
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 &&
+	       (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+		n--;
+	while (n >= 3 && memcmp(s + n - 3, "\xE3\x80\x80", 3) == 0)
+		n -= 3;
+	return strndup(s, n);
+}
+
+static int digits_only(const char *s, int allow_dot)
+{
+	int seen = 0, dots = 0;
+	for (; *s; s++) {
+		if (*s >= '0' && *s <= '9')
+			seen = 1;
+		else if (*s == '.' && allow_dot && !dots++)
+			continue;
+		else
+			return 0;
+	}
+	return seen;
+}
+
+/* Excel's serial day number (1900 system, with its phantom 29 Feb 1900) to Unix seconds. */
+static int64_t excel_serial(const char *s)
+{
+	double d = strtod(s, NULL);
+	return (int64_t)((d - 25569.0) * 86400.0 + (d >= 0 ? 0.5 : -0.5));
+}
+
+static int valid_date(int y, int m, int d)
+{
+	static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (y < 1000 || y > 9999 || m < 1 || m > 12 || d < 1 || d > days[m - 1])
+		return 0;
+	return m != 2 || d < 29 || (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
+}
+
+/* YYYY-MM-DD from the ways dates are written: 2024-03-05, 2024/3/5, 2024.3.5, 20240305,
+ * 2024年3月5日, 3/5/2024 (month first, as Salesforce and HubSpot in English write), an Excel
+ * serial number, or an RFC 3339 time. */
+static int parse_date(const char *s, char out[11])
+{
+	int y = 0, m = 0, d = 0;
+	char rest[8] = "";
+	if (digits_only(s, 1) && strlen(s) != 8) {
+		int64_t t = excel_serial(s);
+		char full[32];
+		clock_format(t, full, sizeof full);
+		memcpy(out, full, 10);
+		out[10] = '\0';
+		return strtod(s, NULL) >= 1 ? 0 : -1;
+	}
+	if (strlen(s) == 8 && digits_only(s, 0))
+		sscanf(s, "%4d%2d%2d", &y, &m, &d);
+	else if (sscanf(s, "%d年%d月%d日", &y, &m, &d) == 3 ||
+	         sscanf(s, "%d-%d-%d%7s", &y, &m, &d, rest) >= 3 ||
+	         sscanf(s, "%d/%d/%d", &y, &m, &d) == 3 || sscanf(s, "%d.%d.%d", &y, &m, &d) == 3) {
+		if (y < 100 && d > 999) { /* M/D/YYYY */
+			int yy = d;
+			d = m;
+			m = y;
+			y = yy;
+		}
+	}
+	if (!valid_date(y, m, d))
+		return -1;
+	char text[40];
+	snprintf(text, sizeof text, "%04d-%02d-%02d", y, m, d);
+	memcpy(out, text, 11);
+	return 0;
+}
+
+/* An instant: RFC 3339, "YYYY-MM-DD HH:MM[:SS]" (UTC), a date (midnight UTC), an Excel serial. */
+static int parse_time(const char *s, char out[32])
+{
+	int64_t t;
+	if (clock_parse(s, &t) == 0) {
+		clock_format(t, out, 32);
+		return 0;
+	}
+	if (digits_only(s, 1) && strlen(s) != 8) {
+		clock_format(excel_serial(s), out, 32);
+		return 0;
+	}
+	int y, mo, d, h = 0, mi = 0, sec = 0;
+	char date[11];
+	if (sscanf(s, "%d-%d-%d %d:%d:%d", &y, &mo, &d, &h, &mi, &sec) >= 5 ||
+	    sscanf(s, "%d/%d/%d %d:%d:%d", &y, &mo, &d, &h, &mi, &sec) >= 5) {
+		char text[40];
+		snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d, h, mi, sec);
+		if (clock_parse(text, &t) == 0) {
+			clock_format(t, out, 32);
+			return 0;
+		}
+		return -1;
+	}
+	if (parse_date(s, date) == 0) {
+		snprintf(out, 32, "%sT00:00:00Z", date);
+		return 0;
+	}
+	return -1;
+}
+
+/* "1,299.00", "¥1299", "RMB 1299.5", "$12" to "1299.00". */
+static int parse_money(const char *s, char out[40])
+{
+	char digits[40];
+	size_t n = 0;
+	int neg = 0;
+	for (; *s && n + 1 < sizeof digits; s++) {
+		if ((*s >= '0' && *s <= '9') || *s == '.')
+			digits[n++] = *s;
+		else if (*s == '-' && n == 0)
+			neg = 1;
+		else if (*s == ',' || *s == ' ' || (unsigned char)*s >= 0x80 ||
+		         (*s >= 'A' && *s <= 'Z') || *s == '$')
+			continue;
+		else
+			return -1;
+	}
+	digits[n] = '\0';
+	int64_t minor;
+	char text[44];
+	snprintf(text, sizeof text, "%s%s", neg ? "-" : "", digits);
+	if (!n || money_parse(text, &minor) < 0)
+		return -1;
+	money_format(minor, out, 40);
+	return 0;
+}
+
+static const char *const channel_words[][2] = {
+    {"电话", "phone"}, {"通话", "phone"},   {"call", "phone"},  {"邮件", "email"},
+    {"mail", "email"}, {"微信", "chat"},    {"wechat", "chat"}, {"聊天", "chat"},
+    {"短信", "sms"},   {"text", "sms"},     {"网站", "web"},    {"拜访", "visit"},
+    {"上门", "visit"}, {"会议", "meeting"}, {"社交", "social"}, {"论坛", "forum"},
+};
+
+static const char *const status_words[][2] = {
+    {"已完成", "completed"}, {"完成", "completed"},  {"closed", "completed"},
+    {"待处理", "open"},      {"未完成", "open"},     {"pending", "open"},
+    {"已取消", "cancelled"}, {"取消", "cancelled"},  {"canceled", "cancelled"},
+    {"退货", "returned"},    {"已退货", "returned"},
+};
+
+static const char *word_of(const char *value, const char *const (*words)[2], size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcasecmp(value, words[i][0]) == 0)
+			return words[i][1];
+	return value;
+}
+
+/* Splits a list cell at ; , 、 ， | or newlines into a JSON array of distinct strings. */
+static json_t *split_list(const char *s)
+{
+	json_t *list = json_array();
+	struct buf item = {0};
+	for (const char *p = s;; p++) {
+		int sep = !*p || *p == ';' || *p == ',' || *p == '|' || *p == '\n';
+		int wide = !sep && (strncmp(p, "、", 3) == 0 || strncmp(p, "，", 3) == 0 ||
+		                    strncmp(p, "；", 3) == 0);
+		if (sep || wide) {
+			char *t = trimmed(buf_text(&item) ? buf_text(&item) : "");
+			int dup = 0;
+			size_t i;
+			json_t *v;
+			json_array_foreach(list, i, v)
+			{
+				dup |= t && strcmp(json_string_value(v), t) == 0;
+			}
+			if (t && *t && !dup)
+				json_array_append_new(list, json_string(t));
+			free(t);
+			item.len = 0;
+			if (!*p)
+				break;
+			if (wide)
+				p += 2;
+			continue;
+		}
+		buf_append_n(&item, p, 1);
+	}
+	buf_free(&item);
+	return list;
+}
+
+static const char *const phone_kinds[] = {"mobile", "work", "home", "fax", "other"};
+static const char *const email_kinds[] = {"work", "home", "other"};
+
+/* "mobile: 138...; work: 010..." (our export, vCards) or a JSON list into items. */
+static int add_items(json_t *list, const char *cell, const char *key, const char *const *kinds_,
+                     size_t nkinds, const char *default_kind)
+{
+	if (cell[0] == '[') {
+		json_t *parsed = json_loads(cell, 0, NULL);
+		if (!json_is_array(parsed)) {
+			json_decref(parsed);
+			return -1;
+		}
+		json_array_extend(list, parsed);
+		json_decref(parsed);
+		return 0;
+	}
+	char *copy = strdup(cell);
+	for (char *item = copy, *next; item && *item; item = next) {
+		next = strpbrk(item, ";\n");
+		if (next)
+			*next++ = '\0';
+		char *colon = strchr(item, ':');
+		const char *kind = default_kind;
+		if (colon) {
+			*colon = '\0';
+			char *k = trimmed(item);
+			int named = 0;
+			for (size_t i = 0; k && i < nkinds; i++)
+				if (strcasecmp(k, kinds_[i]) == 0) {
+					kind = kinds_[i];
+					named = 1;
+				}
+			free(k);
+			if (named)
+				item = colon + 1;
+			else
+				*colon = ':'; /* not a kind: part of the value */
+		}
+		char *v = trimmed(item);
+		if (v && *v)
+			json_array_append_new(list, json_pack("{s:s, s:s}", "kind", kind, key, v));
+		free(v);
+	}
+	free(copy);
+	return 0;
+}
+
+struct run;
+static void hash_row(const struct run *run, size_t row, char out[33]);
+
+struct run {
+	struct crm_ctx *ctx;
+	const struct import_options *opt;
+	struct source src;
+	struct mapping map;
+	struct config config; /* the caller's, with the import's region */
+	int64_t job_id;
+	int64_t start_row; /* data rows already done (a resumed job) */
+	int batch;
+	int64_t now;
+	/* the pipeline */
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	size_t nchunks, next_chunk, written;
+	struct prow **chunks;
+	int *ready;
+	int stop;
+	/* results */
+	struct import_progress progress;
+	int64_t accounts_created;
+	json_t *rejects; /* [{"line","field","message"}] of a dry run */
+	struct buf docs_sql;
+	int64_t *doc_ids;
+	char **docs;
+	int *doc_kinds;
+	size_t ndocs, docs_cap;
+};
+
+static const char *header_of(const struct run *run, size_t col)
+{
+	return table_cell(&run->src.table, 0, col);
+}
+
+static void set_text(json_t *record, const char *field, const char *value)
+{
+	json_object_set_new(record, field, json_string(value));
+}
+
+static void add_address_part(json_t *record, const char *key, const char *value)
+{
+	json_t *list = json_object_get(record, "addresses");
+	if (!list) {
+		list = json_array();
+		json_object_set_new(record, "addresses", list);
+	}
+	json_t *first = json_array_get(list, 0);
+	if (!first) {
+		first = json_pack("{s:s}", "kind", "work");
+		json_array_append_new(list, first);
+	}
+	json_object_set_new(first, key, json_string(value));
+}
+
+/* One mapped cell into the record or the row's helpers; -1 rejects the row. */
+static int put_value(struct run *run, struct prow *r, json_t *record, const char *target,
+                     const char *header, const char *v, char **first, char **last,
+                     const char **phone_headers, size_t *nphones, const char **email_headers,
+                     size_t *nemails)
+{
+	const struct record_kind *kind = kinds[run->map.kind].kind;
+	const struct field *f = NULL;
+	for (size_t i = 0; i < kind->nfields; i++)
+		if (strcmp(kind->fields[i].name, target) == 0)
+			f = &kind->fields[i];
+	static const struct {
+		const char *target, *kind;
+	} phone_targets[] = {{"mobile", "mobile"},
+	                     {"phone", "work"},
+	                     {"home_phone", "home"},
+	                     {"fax", "fax"},
+	                     {"other_phone", "other"}},
+	  email_targets[] = {{"email", "work"},
+	                     {"work_email", "work"},
+	                     {"home_email", "home"},
+	                     {"other_email", "other"}};
+	if (run->map.kind == K_CONTACTS) {
+		for (size_t i = 0; i < COUNT(phone_targets); i++)
+			if (strcmp(target, phone_targets[i].target) == 0) {
+				json_t *list = json_object_get(record, "phones");
+				size_t before = json_array_size(list);
+				add_items(list, v, "number", phone_kinds, COUNT(phone_kinds),
+				          phone_targets[i].kind);
+				for (size_t k = before; k < json_array_size(list) && *nphones < 50;
+				     k++)
+					phone_headers[(*nphones)++] = header;
+				return 0;
+			}
+		for (size_t i = 0; i < COUNT(email_targets); i++)
+			if (strcmp(target, email_targets[i].target) == 0) {
+				json_t *list = json_object_get(record, "emails");
+				size_t before = json_array_size(list);
+				add_items(list, v, "address", email_kinds, COUNT(email_kinds),
+				          email_targets[i].kind);
+				for (size_t k = before; k < json_array_size(list) && *nemails < 50;
+				     k++)
+					email_headers[(*nemails)++] = header;
+				return 0;
+			}
+		if (strcmp(target, "phones") == 0 || strcmp(target, "emails") == 0) {
+			int phones = target[0] == 'p';
+			json_t *list = json_object_get(record, target);
+			size_t before = json_array_size(list);
+			if (phones ? add_items(list, v, "number", phone_kinds, COUNT(phone_kinds),
+			                       "mobile")
+			           : add_items(list, v, "address", email_kinds, COUNT(email_kinds),
+			                       "work"))
+				return reject(r, header, "%s must be a list", header);
+			for (size_t k = before; k < json_array_size(list); k++) {
+				if (phones && *nphones < 50)
+					phone_headers[(*nphones)++] = header;
+				else if (!phones && *nemails < 50)
+					email_headers[(*nemails)++] = header;
+			}
+			return 0;
+		}
+		if (strcmp(target, "first_name") == 0 || strcmp(target, "last_name") == 0) {
+			char **slot = target[0] == 'f' ? first : last;
+			free(*slot);
+			*slot = strdup(v);
+			return 0;
+		}
+		static const char *const parts[] = {"street", "city", "region", "postcode",
+		                                    "country"};
+		for (size_t i = 0; i < COUNT(parts); i++)
+			if (strcmp(target, parts[i]) == 0) {
+				add_address_part(record, parts[i], v);
+				return 0;
+			}
+		if (strcmp(target, "addresses") == 0 || strcmp(target, "consent") == 0) {
+			json_t *parsed = json_loads(v, JSON_DECODE_ANY, NULL);
+			if (!parsed)
+				return reject(r, header, "%s must be JSON as the export writes it",
+				              header);
+			json_object_set_new(record, target, parsed);
+			return 0;
+		}
+	}
+	char **helper = strcmp(target, "account") == 0         ? &r->account
+	                : strcmp(target, "owner") == 0         ? &r->owner
+	                : strcmp(target, "external_id") == 0   ? &r->external
+	                : strcmp(target, "contact") == 0       ? &r->contact
+	                : strcmp(target, "contact_phone") == 0 ? &r->contact_phone
+	                : strcmp(target, "contact_email") == 0 ? &r->contact_email
+	                                                       : NULL;
+	if (helper) {
+		free(*helper);
+		*helper = strdup(v);
+		return 0;
+	}
+	if (!f)
+		return 0;
+	char text[64];
+	switch (f->type) {
+	case F_DATE:
+		if (parse_date(v, text) < 0)
+			return reject(r, header, "\"%s\" is not a date (YYYY-MM-DD)", v);
+		set_text(record, f->name, text);
+		return 0;
+	case F_TIME:
+		if (parse_time(v, text) < 0)
+			return reject(r, header, "\"%s\" is not a date and time", v);
+		set_text(record, f->name, text);
+		return 0;
+	case F_MONEY:
+		if (parse_money(v, text) < 0)
+			return reject(r, header, "\"%s\" is not an amount of money", v);
+		set_text(record, f->name, text);
+		return 0;
+	case F_COUNT:
+	case F_REF:
+	case F_USER: {
+		char *end;
+		long long n = strtoll(v, &end, 10);
+		if (*end || n < 0)
+			return reject(r, header, "\"%s\" is not a whole number", v);
+		json_object_set_new(record, f->name, json_integer(n));
+		return 0;
+	}
+	case F_TAGS: {
+		json_t *have = json_object_get(record, f->name);
+		json_t *more = split_list(v);
+		if (have)
+			json_array_extend(have, more);
+		else
+			json_object_set(record, f->name, more);
+		json_decref(more);
+		return 0;
+	}
+	case F_JSON: {
+		json_t *parsed = json_loads(v, JSON_DECODE_ANY, NULL);
+		if (!parsed)
+			return reject(r, header, "%s must be JSON", header);
+		json_object_set_new(record, f->name, parsed);
+		return 0;
+	}
+	case F_ENUM: {
+		char *lower = strdup(v);
+		for (char *p = lower; p && *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+		const char *word = lower;
+		if (strcmp(f->name, "channel") == 0)
+			word = word_of(lower, channel_words, COUNT(channel_words));
+		else if (strcmp(f->name, "status") == 0)
+			word = word_of(lower, status_words, COUNT(status_words));
+		else if (strcmp(f->name, "direction") == 0)
+			word = strstr(lower, "in") == lower || strstr(lower, "呼入") ||
+			               strstr(lower, "来电")
+			           ? "inbound"
+			       : strstr(lower, "out") == lower || strstr(lower, "呼出") ||
+			               strstr(lower, "去电")
+			           ? "outbound"
+			           : lower;
+		set_text(record, f->name, word);
+		free(lower);
+		return 0;
+	}
+	case F_CURRENCY: {
+		char up[8] = "";
+		for (size_t i = 0; v[i] && i < 7; i++)
+			up[i] = (char)(v[i] >= 'a' && v[i] <= 'z' ? v[i] - 'a' + 'A' : v[i]);
+		set_text(record, f->name, strcmp(up, "RMB") == 0 ? "CNY" : up);
+		return 0;
+	}
+	default: set_text(record, f->name, v); return 0;
+	}
+}
+
+/* Points a validation error at the column it came from: "phones[1].number" -> the header. */
+static void blame(struct prow *r, const struct gx_error *e, const char **phone_headers,
+                  size_t nphones, const char **email_headers, size_t nemails)
+{
+	unsigned i = 0;
+	const char *field = e->field;
+	if (sscanf(field, "phones[%u]", &i) == 1 && i < nphones)
+		field = phone_headers[i];
+	else if (sscanf(field, "emails[%u]", &i) == 1 && i < nemails)
+		field = email_headers[i];
+	reject(r, field, "%s", e->message);
+}
+
+static void convert_row(struct run *run, size_t row, struct prow *r)
+{
+	const struct table *t = &run->src.table;
+	r->line = t->lines[row];
+	if (run->src.format == FMT_CSV && table_width(t, row) != run->map.ncols) {
+		if (run->src.open_quote && r->line >= run->src.open_quote)
+			reject(r, NULL, "a quoted field opened on line %ld is never closed",
+			       run->src.open_quote);
+		else
+			reject(r, NULL, "the row has %zu fields but the header has %zu",
+			       table_width(t, row), run->map.ncols);
+		return;
+	}
+	json_t *record = json_object();
+	if (run->map.kind == K_CONTACTS) {
+		json_object_set_new(record, "phones", json_array());
+		json_object_set_new(record, "emails", json_array());
+	}
+	char *first = NULL, *last = NULL;
+	const char *phone_headers[50], *email_headers[50];
+	size_t nphones = 0, nemails = 0;
+	for (size_t c = 0; c < run->map.ncols && r->status == 0; c++) {
+		int target = run->map.target[c];
+		if (target < 0)
+			continue;
+		const char *cell = table_cell(t, row, c);
+		if (!text_valid_utf8(cell, strlen(cell)) && *cell) {
+			reject(r, header_of(run, c), "not valid text in the file's encoding");
+			break;
+		}
+		char *v = trimmed(cell);
+		if (v && *v)
+			put_value(run, r, record, kinds[run->map.kind].targets[target].name,
+			          header_of(run, c), v, &first, &last, phone_headers, &nphones,
+			          email_headers, &nemails);
+		free(v);
+	}
+	if (r->status == 0 && run->map.kind == K_CONTACTS && !json_object_get(record, "name") &&
+	    (first || last)) {
+		const char *a = first ? first : "", *b = last ? last : "";
+		int han = (unsigned char)b[0] >= 0xE3 || (unsigned char)a[0] >= 0xE3;
+		char name[420];
+		/* Han names: family name first, no space (张 + 伟 = 张伟). */
+		if (han)
+			snprintf(name, sizeof name, "%s%s", b, a);
+		else
+			snprintf(name, sizeof name, "%s%s%s", a, *a && *b ? " " : "", b);
+		set_text(record, "name", name);
+	}
+	free(first);
+	free(last);
+	struct gx_error e = {0};
+	const struct record_kind *kind = kinds[run->map.kind].kind;
+	if (r->status == 0 && (run->map.kind == K_CONTACTS || run->map.kind == K_ACCOUNTS) &&
+	    !json_object_get(record, "name"))
+		reject(r, "name", "name is required");
+	if (r->status == 0 && records_check_body(kind, record, 1, &e) < 0)
+		reject(r, e.field, "%s", e.message);
+	if (r->status == 0 && run->map.kind == K_CONTACTS) {
+		struct crm_ctx wctx = {
+		    .store = NULL, .config = &run->config, .actor = run->ctx->actor};
+		if (kind->normalise(&wctx, record, NULL, &e) < 0)
+			blame(r, &e, phone_headers, nphones, email_headers, nemails);
+		else
+			r->doc = search_contact_doc(record, r->account);
+	} else if (r->status == 0 && run->map.kind == K_ACCOUNTS) {
+		json_t *tags = json_object_get(record, "tags");
+		if (!tags)
+			json_object_set_new(record, "tags", json_array());
+		r->doc = search_account_doc(record);
+	}
+	if (r->status == 0) {
+		r->record = record;
+		hash_row(run, row, r->hash);
+	} else {
+		json_decref(record);
+	}
+}
+
+static void hash_row(const struct run *run, size_t row, char out[33])
+{
+	crypto_generichash_state h;
+	unsigned char digest[16];
+	crypto_generichash_init(&h, NULL, 0, sizeof digest);
+	const char *kind = kind_names[run->map.kind];
+	crypto_generichash_update(&h, (const unsigned char *)kind, strlen(kind) + 1);
+	for (size_t c = 0; c < run->map.ncols; c++) {
+		if (run->map.target[c] < 0)
+			continue;
+		const char *v = table_cell(&run->src.table, row, c);
+		const char *target = kinds[run->map.kind].targets[run->map.target[c]].name;
+		crypto_generichash_update(&h, (const unsigned char *)target, strlen(target) + 1);
+		crypto_generichash_update(&h, (const unsigned char *)v, strlen(v) + 1);
+	}
+	crypto_generichash_final(&h, digest, sizeof digest);
+	for (int i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", digest[i]);
+}
+
+/* ---- the pipeline --------------------------------------------------------------------- */
+
+static size_t data_rows(const struct run *run)
+{
+	return run->src.table.nrows > 0 ? run->src.table.nrows - 1 : 0;
+}
+
+static size_t window(void)
+{
+	return 8; /* chunks converted ahead of the writer: bounds memory */
+}
+
+static void *worker(void *arg)
+{
+	struct run *run = arg;
+	for (;;) {
+		pthread_mutex_lock(&run->lock);
+		while (!run->stop && run->next_chunk < run->nchunks &&
+		       run->next_chunk >= run->written + window())
+			pthread_cond_wait(&run->changed, &run->lock);
+		size_t k = run->next_chunk;
+		int done = run->stop || k >= run->nchunks;
+		if (!done)
+			run->next_chunk++;
+		pthread_mutex_unlock(&run->lock);
+		if (done)
+			return NULL;
+		size_t first = (size_t)run->start_row + k * (size_t)run->batch;
+		size_t n = data_rows(run) - first < (size_t)run->batch ? data_rows(run) - first
+		                                                       : (size_t)run->batch;
+		struct prow *rows = calloc(n ? n : 1, sizeof *rows);
+		for (size_t i = 0; rows && i < n; i++)
+			convert_row(run, first + i + 1, &rows[i]);
+		pthread_mutex_lock(&run->lock);
+		run->chunks[k] = rows;
+		run->ready[k] = rows ? 1 : -1;
+		pthread_cond_broadcast(&run->changed);
+		pthread_mutex_unlock(&run->lock);
+	}
+}
+
+/* ---- writing (the caller's thread) ------------------------------------------------------ */
+
+static int64_t lookup_id(struct run *run, const char *sql, const char *a, const char *b,
+                         struct gx_error *err)
+{
+	struct store_stmt *stmt = store_prepare(run->ctx->store, sql, err);
+	if (!stmt)
+		return GX_EINTERNAL;
+	store_bind_text(stmt, 1, a);
+	if (b)
+		store_bind_text(stmt, 2, b);
+	int rc = store_step(stmt, err);
+	int64_t id = rc == STORE_ROW ? store_col_int(stmt, 0) : 0;
+	store_done(stmt);
+	return rc < 0 ? rc : id;
+}
+
+static int64_t key_lookup(struct run *run, const char *prefix, const char *key,
+                          struct gx_error *err)
+{
+	char full[300];
+	snprintf(full, sizeof full, "%s%s", prefix, key);
+	return lookup_id(run, "SELECT record_id FROM import_keys WHERE kind = ? AND key = ?",
+	                 kind_names[run->map.kind], full, err);
+}
+
+static int key_put(struct run *run, const char *prefix, const char *key, int64_t id,
+                   struct gx_error *err)
+{
+	char full[300];
+	snprintf(full, sizeof full, "%s%s", prefix, key);
+	struct store_stmt *stmt =
+	    store_prepare(run->ctx->store,
+	                  "INSERT INTO import_keys(kind, key, record_id) VALUES (?, ?, ?) "
+	                  "ON CONFLICT(kind, key) DO UPDATE SET record_id = excluded.record_id",
+	                  err);
+	if (!stmt)
+		return GX_EINTERNAL;
+	store_bind_text(stmt, 1, kind_names[run->map.kind]);
+	store_bind_text(stmt, 2, full);
+	store_bind_int(stmt, 3, id);
+	return store_exec(stmt, err);
+}
+
+static int put_keys(struct run *run, const struct prow *r, int64_t id, struct gx_error *err)
+{
+	int rc = key_put(run, "r:", r->hash, id, err);
+	if (rc == 0 && r->external)
+		rc = key_put(run, "x:", r->external, id, err);
+	return rc;
+}
+
+static int audit_import(struct run *run, const char *entity, int64_t id, long line,
+                        struct gx_error *err)
+{
+	char changes[96];
+	snprintf(changes, sizeof changes, "{\"import\":%" PRId64 ",\"line\":%ld}", run->job_id,
+	         line);
+	struct store_stmt *stmt =
+	    store_prepare(run->ctx->store,
+	                  "INSERT INTO audit(at, user_id, entity, entity_id, action, changes) "
+	                  "VALUES (?, ?, ?, ?, 'import', ?)",
+	                  err);
+	if (!stmt)
+		return GX_EINTERNAL;
+	store_bind_int(stmt, 1, run->now);
+	if (run->ctx->actor.user_id > 0)
+		store_bind_int(stmt, 2, run->ctx->actor.user_id);
+	else
+		store_bind_null(stmt, 2);
+	store_bind_text(stmt, 3, entity);
+	store_bind_int(stmt, 4, id);
+	store_bind_text(stmt, 5, changes);
+	return store_exec(stmt, err);
+}
+
+static void json_text(struct buf *b, const json_t *v)
+{
+	b->len = 0;
+	char *text = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	buf_append(b, text ? text : "[]");
+	free(text);
+}
+
+static void bind_opt_text(struct store_stmt *stmt, int idx, const json_t *record, const char *key)
+{
+	store_bind_text(stmt, idx, json_string_value(json_object_get(record, key)));
+}
+
+/* Documents wait for the end of the batch (see write_docs). */
+static int queue_doc(struct run *run, int kind, int64_t id, char *doc)
+{
+	if (run->ndocs == run->docs_cap) {
+		size_t cap = run->docs_cap ? run->docs_cap * 2 : 1024;
+		int64_t *ids = realloc(run->doc_ids, cap * sizeof *ids);
+		if (ids)
+			run->doc_ids = ids;
+		char **docs = ids ? realloc(run->docs, cap * sizeof *docs) : NULL;
+		if (docs)
+			run->docs = docs;
+		int *kinds_ = docs ? realloc(run->doc_kinds, cap * sizeof *kinds_) : NULL;
+		if (!kinds_)
+			return -1;
+		run->doc_kinds = kinds_;
+		run->docs_cap = cap;
+	}
+	run->doc_ids[run->ndocs] = id;
+	run->docs[run->ndocs] = doc;
+	run->doc_kinds[run->ndocs++] = kind;
+	return 0;
+}
+
+/* Search documents last in the batch, and many per statement: once an FTS5 table is written in
+ * a transaction, every later statement flushes its pending index data as a new segment (see
+ * demo.c's write_batch), so one INSERT per document made a segment per row and cost ~200 us
+ * a row in merges. Statements of 1024, 512, ... rows: a few texts serve every count. */
+static int insert_docs(struct run *run, int kind, size_t *at, size_t n, struct gx_error *err)
+{
+	struct buf *sql = &run->docs_sql;
+	sql->len = 0;
+	buf_printf(sql, "INSERT INTO %s(id, doc) VALUES ",
+	           kind ? "search_contacts" : "search_accounts");
+	for (size_t i = 0; i < n; i++)
+		buf_append(sql, i ? ", (?, ?)" : "(?, ?)");
+	struct store_stmt *stmt =
+	    buf_text(sql) ? store_prepare(run->ctx->store, buf_text(sql), err) : NULL;
+	if (!stmt)
+		return GX_EINTERNAL;
+	int idx = 1;
+	for (size_t i = *at, taken = 0; taken < n; i++) {
+		if (run->doc_kinds[i] != kind || !run->docs[i])
+			continue;
+		store_bind_int(stmt, idx++, run->doc_ids[i]);
+		store_bind_text(stmt, idx++, run->docs[i]);
+		taken++;
+		*at = i + 1;
+	}
+	return store_exec(stmt, err);
+}
+
+static int write_docs(struct run *run, struct gx_error *err)
+{
+	int rc = 0;
+	for (int kind = 0; kind < 2 && rc == 0; kind++) {
+		size_t have = 0, at = 0;
+		for (size_t i = 0; i < run->ndocs; i++)
+			have += run->doc_kinds[i] == kind && run->docs[i];
+		while (rc == 0 && have > 0) {
+			size_t n = 1024;
+			while (n > have)
+				n /= 2;
+			rc = insert_docs(run, kind, &at, n, err);
+			have -= n;
+		}
+	}
+	for (size_t i = 0; i < run->ndocs; i++)
+		free(run->docs[i]);
+	run->ndocs = 0;
+	return rc;
+}
+
+static int64_t owner_id(struct run *run, struct prow *r, struct gx_error *err)
+{
+	if (!r->owner)
+		return run->ctx->actor.user_id;
+	int64_t id = lookup_id(run, "SELECT id FROM users WHERE username = ? AND active = 1",
+	                       r->owner, NULL, err);
+	if (id == 0)
+		reject(r, "owner", "no active user called \"%s\"", r->owner);
+	return id;
+}
+
+static int create_account(struct run *run, const json_t *record, char *doc, long line,
+                          int64_t owner, int64_t *id, struct gx_error *err)
+{
+	struct store_stmt *stmt = store_prepare(
+	    run->ctx->store,
+	    "INSERT INTO accounts(name, industry, website, parent_id, owner_id, tags, notes, "
+	    "created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+	    err);
+	if (!stmt) {
+		free(doc);
+		return GX_EINTERNAL;
+	}
+	struct buf tags = {0};
+	json_text(&tags, json_object_get(record, "tags"));
+	bind_opt_text(stmt, 1, record, "name");
+	bind_opt_text(stmt, 2, record, "industry");
+	bind_opt_text(stmt, 3, record, "website");
+	json_t *parent = json_object_get(record, "parent_id");
+	if (json_is_integer(parent))
+		store_bind_int(stmt, 4, json_integer_value(parent));
+	else
+		store_bind_null(stmt, 4);
+	if (owner > 0)
+		store_bind_int(stmt, 5, owner);
+	else
+		store_bind_null(stmt, 5);
+	store_bind_text(stmt, 6, buf_text(&tags));
+	bind_opt_text(stmt, 7, record, "notes");
+	store_bind_int(stmt, 8, run->now);
+	store_bind_int(stmt, 9, run->now);
+	int rc = store_exec(stmt, err);
+	buf_free(&tags);
+	*id = store_last_insert_id(run->ctx->store);
+	if (rc == 0)
+		rc = audit_import(run, "account", *id, line, err);
+	if (rc == 0 && queue_doc(run, 0, *id, doc) < 0)
+		rc = gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
+	else if (rc < 0)
+		free(doc);
+	return rc;
+}
+
+/* The account a row names, made when there is none (a contact's company); 0 when unnamed. */
+static int64_t account_id(struct run *run, struct prow *r, int create, struct gx_error *err)
+{
+	if (!r->account)
+		return 0;
+	int64_t id =
+	    lookup_id(run, "SELECT MIN(id) FROM accounts WHERE name = ?", r->account, NULL, err);
+	if (id != 0 || !create)
+		return id;
+	json_t *account = json_pack("{s:s, s:[]}", "name", r->account, "tags");
+	int rc = create_account(run, account, search_account_doc(account), r->line,
+	                        run->ctx->actor.user_id, &id, err);
+	json_decref(account);
+	if (rc == 0)
+		run->accounts_created++;
+	return rc < 0 ? rc : id;
+}
+
+static int create_contact(struct run *run, struct prow *r, int64_t account, int64_t owner,
+                          int64_t *id, struct gx_error *err)
+{
+	struct store_stmt *stmt = store_prepare(
+	    run->ctx->store,
+	    "INSERT INTO contacts(name, account_id, title, birthday, phones, emails, addresses, "
+	    "owner_id, tags, consent, notes, created_at, updated_at, version) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+	    err);
+	if (!stmt)
+		return GX_EINTERNAL;
+	const json_t *c = r->record;
+	struct buf text[5] = {{0}};
+	static const char *const lists[] = {"phones", "emails", "addresses", "tags", "consent"};
+	for (int i = 0; i < 5; i++)
+		json_text(&text[i], json_object_get(c, lists[i]));
+	bind_opt_text(stmt, 1, c, "name");
+	if (account > 0)
+		store_bind_int(stmt, 2, account);
+	else
+		store_bind_null(stmt, 2);
+	bind_opt_text(stmt, 3, c, "title");
+	bind_opt_text(stmt, 4, c, "birthday");
+	store_bind_text(stmt, 5, buf_text(&text[0]));
+	store_bind_text(stmt, 6, buf_text(&text[1]));
+	store_bind_text(stmt, 7, buf_text(&text[2]));
+	if (owner > 0)
+		store_bind_int(stmt, 8, owner);
+	else
+		store_bind_null(stmt, 8);
+	store_bind_text(stmt, 9, buf_text(&text[3]));
+	store_bind_text(stmt, 10, json_object_get(c, "consent") ? buf_text(&text[4]) : "{}");
+	bind_opt_text(stmt, 11, c, "notes");
+	store_bind_int(stmt, 12, run->now);
+	store_bind_int(stmt, 13, run->now);
+	int rc = store_exec(stmt, err);
+	for (int i = 0; i < 5; i++)
+		buf_free(&text[i]);
+	*id = store_last_insert_id(run->ctx->store);
+	size_t i;
+	json_t *phone;
+	json_array_foreach(json_object_get(c, "phones"), i, phone)
+	{
+		if (rc < 0)
+			break;
+		stmt = store_prepare(run->ctx->store,
+		                     "INSERT INTO contact_phones(e164, contact_id) VALUES (?, ?) "
+		                     "ON CONFLICT DO NOTHING",
+		                     err);
+		if (!stmt)
+			return GX_EINTERNAL;
+		store_bind_text(stmt, 1, json_string_value(json_object_get(phone, "e164")));
+		store_bind_int(stmt, 2, *id);
+		rc = store_exec(stmt, err);
+	}
+	if (rc == 0)
+		rc = audit_import(run, "contact", *id, r->line, err);
+	if (rc == 0) {
+		if (queue_doc(run, 1, *id, r->doc) < 0)
+			return gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
+		r->doc = NULL;
+	}
+	return rc;
+}
+
+/* The existing contact a row means: by phone, then by email. */
+static int64_t match_contact(struct run *run, const struct prow *r, struct gx_error *err)
+{
+	size_t i;
+	json_t *item;
+	json_array_foreach(json_object_get(r->record, "phones"), i, item)
+	{
+		int64_t id = lookup_id(run,
+		                       "SELECT contact_id FROM contact_phones WHERE e164 = ? ORDER "
+		                       "BY contact_id LIMIT 1",
+		                       json_string_value(json_object_get(item, "e164")), NULL, err);
+		if (id != 0)
+			return id;
+	}
+	json_array_foreach(json_object_get(r->record, "emails"), i, item)
+	{
+		const char *address = json_string_value(json_object_get(item, "address"));
+		char lower[300];
+		snprintf(lower, sizeof lower, "%s", address ? address : "");
+		for (char *p = lower; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+		int64_t id = lookup_id(run,
+		                       "SELECT contact_id FROM contact_emails WHERE email = ? "
+		                       "ORDER BY contact_id LIMIT 1",
+		                       lower, NULL, err);
+		if (id != 0)
+			return id;
+	}
+	return 0;
+}
+
+/* Adds to `merged` the items of `incoming` whose identity (key) is new; 1 when any was. */
+static int union_items(json_t *merged, const json_t *incoming, const char *key)
+{
+	int added = 0;
+	size_t i, j;
+	json_t *a, *b;
+	json_array_foreach(incoming, i, a)
+	{
+		int found = 0;
+		json_array_foreach(merged, j, b)
+		{
+			if (key ? json_is_string(json_object_get(a, key)) &&
+			              strcasecmp(json_string_value(json_object_get(a, key)),
+			                         json_string_value(json_object_get(b, key))
+			                             ? json_string_value(json_object_get(b, key))
+			                             : "") == 0
+			        : json_equal(a, b))
+				found = 1;
+		}
+		if (!found) {
+			json_t *copy = json_deep_copy(a);
+			if (key && strcmp(key, "e164") == 0)
+				json_object_del(copy, "e164");
+			json_array_append_new(merged, copy);
+			added = 1;
+		}
+	}
+	return added;
+}
+
+/* The patch that makes old say what the row says: scalars the row gives and old lacks or has
+ * otherwise; lists merged (a number or address already there is not added again). Empty
+ * cells never blank a field. */
+static json_t *patch_for(const struct record_kind *kind, const json_t *old, const json_t *row)
+{
+	json_t *patch = json_object();
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)row, key, v)
+	{
+		const json_t *was = json_object_get(old, key);
+		const char *identity = strcmp(key, "phones") == 0   ? "e164"
+		                       : strcmp(key, "emails") == 0 ? "address"
+		                                                    : NULL;
+		if (json_is_array(v)) {
+			json_t *merged = json_is_array(was) ? json_deep_copy(was) : json_array();
+			if (identity && strcmp(identity, "e164") == 0) {
+				size_t i;
+				json_t *item;
+				json_array_foreach(merged, i, item)
+				{
+					json_object_del(item, "e164");
+				}
+			}
+			if (union_items(merged, v, identity))
+				json_object_set_new(patch, key, merged);
+			else
+				json_decref(merged);
+		} else if (json_is_object(v) && json_is_object(was)) {
+			json_t *merged = json_deep_copy(was);
+			json_object_update(merged, v);
+			if (!json_equal(merged, was))
+				json_object_set_new(patch, key, merged);
+			else
+				json_decref(merged);
+		} else if (!json_equal(v, was)) {
+			json_object_set(patch, key, v);
+		}
+	}
+	(void)kind;
+	return patch;
+}
+
+/* Runs fn's writes for one row under a savepoint: a validation or conflict failure rejects
+ * the row and undoes its writes; anything else fails the batch. */
+static int guarded(struct run *run, struct prow *r, int rc, const struct gx_error *e)
+{
+	if (rc == GX_EVALIDATION || rc == GX_ECONFLICT || rc == GX_ENOTFOUND ||
+	    rc == GX_EFORBIDDEN) {
+		store_rollback_to(run->ctx->store);
+		reject(r, e->field, "%s", e->message);
+		return 0;
+	}
+	if (rc < 0) {
+		store_rollback_to(run->ctx->store);
+		return rc;
+	}
+	struct gx_error ignored = {0};
+	return store_release(run->ctx->store, &ignored);
+}
+
+/* A matched record: skipped when the row changes nothing, else patched. 1: updated. */
+static int update_matched(struct run *run, struct prow *r, int64_t id, json_t *extra,
+                          struct gx_error *err)
+{
+	const struct record_kind *kind = kinds[run->map.kind].kind;
+	json_t *old = NULL;
+	int rc = records_get(run->ctx, kind, id, &old, err);
+	if (rc < 0)
+		return rc;
+	json_t *row = json_deep_copy(r->record);
+	if (extra)
+		json_object_update(row, extra);
+	json_t *patch = patch_for(kind, old, row);
+	json_decref(row);
+	json_decref(old);
+	int updated = json_object_size(patch) > 0;
+	if (updated) {
+		json_t *out = NULL;
+		rc = records_update(run->ctx, kind, id, patch, &out, err);
+		json_decref(out);
+	}
+	json_decref(patch);
+	return rc < 0 ? rc : updated;
+}
+
+static int write_row(struct run *run, struct prow *r, struct gx_error *err)
+{
+	int64_t id = key_lookup(run, "r:", r->hash, err);
+	if (id < 0)
+		return (int)id;
+	if (id > 0) {
+		run->progress.duplicates++;
+		return 0;
+	}
+	if (r->external && (id = key_lookup(run, "x:", r->external, err)) < 0)
+		return (int)id;
+	int kind = run->map.kind;
+	if (id == 0 && kind == K_CONTACTS && (id = match_contact(run, r, err)) < 0)
+		return (int)id;
+	if (id == 0 && kind == K_ACCOUNTS) {
+		id = lookup_id(run, "SELECT MIN(id) FROM accounts WHERE name = ?",
+		               json_string_value(json_object_get(r->record, "name")), NULL, err);
+		if (id < 0)
+			return (int)id;
+	}
+	if (id > 0 && records_visible(run->ctx, kinds[kind].kind, id, err) <= 0)
+		id = 0; /* someone else's record: this row makes the actor's own */
+	int64_t owner = owner_id(run, r, err);
+	if (owner < 0 || r->status < 0)
+		return owner < 0 ? (int)owner : 0;
+	struct gx_error e = {0};
+	int rc = 0;
+	if (id == 0 && (kind == K_CONTACTS || kind == K_ACCOUNTS)) {
+		/* The fast path: INSERTs that fail only when the store does (the batch fails). */
+		if (kind == K_CONTACTS) {
+			int64_t account = account_id(run, r, 1, err);
+			rc = account < 0 ? (int)account
+			                 : create_contact(run, r, account, owner, &id, err);
+		} else {
+			rc = create_account(run, r->record, r->doc, r->line, owner, &id, err);
+			r->doc = NULL;
+		}
+		if (rc == 0) {
+			run->progress.created++;
+			rc = put_keys(run, r, id, err);
+		}
+		return rc;
+	}
+	if ((rc = store_savepoint(run->ctx->store, err)) < 0)
+		return rc;
+	if (id > 0 && (kind == K_CONTACTS || kind == K_ACCOUNTS)) {
+		json_t *extra = json_object();
+		if (r->owner)
+			json_object_set_new(extra, "owner_id", json_integer(owner));
+		int64_t account = kind == K_CONTACTS ? account_id(run, r, 1, &e) : 0;
+		if (account > 0)
+			json_object_set_new(extra, "account_id", json_integer(account));
+		rc = account < 0 ? (int)account : update_matched(run, r, id, extra, &e);
+		json_decref(extra);
+		if (rc >= 0 && r->status == 0) {
+			if (rc == 1)
+				run->progress.updated++;
+			else
+				run->progress.duplicates++;
+			rc = put_keys(run, r, id, &e);
+		}
+		return guarded(run, r, rc < 0 ? rc : 0, rc < 0 ? &e : err);
+	}
+	{
+		json_t *body = json_deep_copy(r->record);
+		if (!json_object_get(body, "contact_id") &&
+		    (r->contact_phone || r->contact_email || r->contact)) {
+			char e164[32] = "";
+			int64_t contact = 0;
+			if (r->contact_phone) {
+				if (phone_to_e164(r->contact_phone, run->config.region, e164,
+				                  sizeof e164) == 0)
+					contact =
+					    lookup_id(run,
+					              "SELECT contact_id FROM contact_phones WHERE "
+					              "e164 = ? ORDER BY contact_id LIMIT 1",
+					              e164, NULL, &e);
+			}
+			if (contact == 0 && r->contact_email) {
+				char lower[300];
+				snprintf(lower, sizeof lower, "%s", r->contact_email);
+				for (char *p = lower; *p; p++)
+					if (*p >= 'A' && *p <= 'Z')
+						*p = (char)(*p - 'A' + 'a');
+				contact = lookup_id(run,
+				                    "SELECT contact_id FROM contact_emails WHERE "
+				                    "email = ? ORDER BY contact_id LIMIT 1",
+				                    lower, NULL, &e);
+			}
+			if (contact == 0 && r->contact)
+				contact =
+				    lookup_id(run, "SELECT MIN(id) FROM contacts WHERE name = ?",
+				              r->contact, NULL, &e);
+			if (contact < 0)
+				rc = (int)contact;
+			else if (contact == 0)
+				rc = gx_fail(&e, GX_EVALIDATION,
+				             r->contact_phone   ? "contact_phone"
+				             : r->contact_email ? "contact_email"
+				                                : "contact",
+				             "no contact \"%s\"",
+				             r->contact_phone   ? r->contact_phone
+				             : r->contact_email ? r->contact_email
+				                                : r->contact);
+			else
+				json_object_set_new(body, "contact_id", json_integer(contact));
+		}
+		if (rc == 0 && !json_object_get(body, "account_id") && r->account) {
+			int64_t account = account_id(run, r, 0, &e);
+			if (account < 0)
+				rc = (int)account;
+			else if (account == 0)
+				rc = gx_fail(&e, GX_EVALIDATION, "account", "no account \"%s\"",
+				             r->account);
+			else
+				json_object_set_new(body, "account_id", json_integer(account));
+		}
+		if (rc == 0 && r->owner && kind == K_INTERACTIONS)
+			json_object_set_new(body, "user_id", json_integer(owner));
+		json_t *out = NULL;
+		int created = 1;
+		if (rc == 0 && kind == K_ORDERS) {
+			if (!json_object_get(body, "source"))
+				json_object_set_new(body, "source", json_string("import"));
+			rc = orders_put(run->ctx, body, &out, &created, &e);
+		} else if (rc == 0) {
+			rc = records_create(run->ctx, kinds[kind].kind, body, &out, &e);
+		}
+		id = rc == 0 ? json_integer_value(json_object_get(out, "id")) : 0;
+		json_decref(out);
+		json_decref(body);
+		if (rc == 0 && !created) {
+			run->progress.updated++;
+			rc = put_keys(run, r, id, &e);
+			return guarded(run, r, rc, &e);
+		}
+	}
+	if (rc == 0) {
+		run->progress.created++;
+		rc = put_keys(run, r, id, &e);
+	}
+	return guarded(run, r, rc, &e);
+}
+
+/* ---- the job row ------------------------------------------------------------------------- */
+
+static int add_reject(struct run *run, const struct prow *r, int in_db, struct gx_error *err)
+{
+	run->progress.rejected++;
+	if (run->progress.rejected > IMPORT_REJECTS_KEPT)
+		return 0;
+	if (!in_db) {
+		json_array_append_new(run->rejects,
+		                      json_pack("{s:I, s:s?, s:s}", "line", (json_int_t)r->line,
+		                                "field", r->field[0] ? r->field : NULL, "message",
+		                                r->message));
+		return 0;
+	}
+	struct store_stmt *stmt = store_prepare(
+	    run->ctx->store,
+	    "INSERT INTO import_rejects(import_id, line, field, message) VALUES (?, ?, ?, ?)", err);
+	if (!stmt)
+		return GX_EINTERNAL;
+	store_bind_int(stmt, 1, run->job_id);
+	store_bind_int(stmt, 2, r->line);
+	store_bind_text(
+	    stmt, 3, r->field[0] && text_valid_utf8(r->field, strlen(r->field)) ? r->field : NULL);
+	store_bind_text(
+	    stmt, 4, text_valid_utf8(r->message, strlen(r->message)) ? r->message : "invalid text");
+	return store_exec(stmt, err);
+}
+
+static int save_progress(struct run *run, const char *status, const char *message,
+                         struct gx_error *err)
+{
+	struct store_stmt *stmt = store_prepare(
+	    run->ctx->store,
+	    "UPDATE imports SET status = CASE WHEN ?1 IS NULL OR (status = 'cancelling' AND "
+	    "?1 = 'running') THEN status ELSE ?1 END, rows_total = ?2, rows_done = ?3, "
+	    "created = ?4, updated = ?5, duplicates = ?6, rejected = ?7, "
+	    "message = COALESCE(?8, message), updated_at = ?9 WHERE id = ?10",
+	    err);
+	if (!stmt)
+		return GX_EINTERNAL;
+	const struct import_progress *p = &run->progress;
+	store_bind_text(stmt, 1, status);
+	store_bind_int(stmt, 2, p->rows_total);
+	store_bind_int(stmt, 3, p->rows_done);
+	store_bind_int(stmt, 4, p->created);
+	store_bind_int(stmt, 5, p->updated);
+	store_bind_int(stmt, 6, p->duplicates);
+	store_bind_int(stmt, 7, p->rejected);
+	store_bind_text(stmt, 8, message);
+	store_bind_int(stmt, 9, clock_now());
+	store_bind_int(stmt, 10, run->job_id);
+	return store_exec(stmt, err);
+}
+
+/* Live figures of the jobs running in this process, for a dry run's progress (its counters
+ * are in a transaction that is never committed) and for cancelling. */
+#define LIVE_MAX 32
+static struct {
+	int64_t id;
+	struct import_progress p;
+} live[LIVE_MAX];
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void live_set(int64_t id, const struct import_progress *p, int remove)
+{
+	pthread_mutex_lock(&live_lock);
+	int slot = -1, unused = -1;
+	for (int i = 0; i < LIVE_MAX && slot < 0; i++) {
+		if (live[i].id == id)
+			slot = i;
+		else if (live[i].id == 0 && unused < 0)
+			unused = i;
+	}
+	if (slot < 0 && !remove)
+		slot = unused;
+	if (slot >= 0 && remove)
+		live[slot].id = 0;
+	else if (slot >= 0) {
+		live[slot].id = id;
+		if (p)
+			live[slot].p = *p;
+	}
+	pthread_mutex_unlock(&live_lock);
+}
+
+static int live_get(int64_t id, struct import_progress *p)
+{
+	pthread_mutex_lock(&live_lock);
+	int found = 0;
+	for (int i = 0; i < LIVE_MAX && !found; i++)
+		if (live[i].id == id) {
+			*p = live[i].p;
+			found = 1;
+		}
+	pthread_mutex_unlock(&live_lock);
+	return found;
+}
+
+static int job_status(struct run *run, char *status, size_t size, struct gx_error *err)
+{
+	struct store_stmt *stmt =
+	    store_prepare(run->ctx->store, "SELECT status FROM imports WHERE id = ?", err);
+	if (!stmt)
+		return GX_EINTERNAL;
+	store_bind_int(stmt, 1, run->job_id);
+	int rc = store_step(stmt, err);
+	snprintf(status, size, "%s", rc == STORE_ROW ? store_col_text(stmt, 0) : "");
+	store_done(stmt);
+	return rc < 0 ? rc : 0;
+}
+
+static int cancelled(struct run *run, struct gx_error *err)
+{
+	if (run->opt->cancel && atomic_load(run->opt->cancel))
+		return 1;
+	char status[24];
+	if (run->opt->dry_run)
+		return 0; /* the job row is not read inside the dry run's transaction */
+	int rc = job_status(run, status, sizeof status, err);
+	return rc < 0 ? rc : strcmp(status, "cancelling") == 0;
+}
+
+static void report_progress(struct run *run)
+{
+	live_set(run->job_id, &run->progress, 0);
+	if (run->opt->progress)
+		run->opt->progress(run->opt->progress_arg, &run->progress);
+}
+
+/* One chunk as one transaction (a real run) or as part of the dry run's. */
+static int write_chunk(struct run *run, struct prow *rows, size_t n, struct gx_error *err)
+{
+	struct import_progress before = run->progress;
+	int64_t accounts_before = run->accounts_created;
+	int rc = store_begin(run->ctx->store, err);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (rows[i].status == 0)
+			rc = write_row(run, &rows[i], err);
+	if (rc == 0)
+		rc = write_docs(run, err);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (rows[i].status < 0)
+			rc = add_reject(run, &rows[i], !run->opt->dry_run, err);
+	run->progress.rows_done += (int64_t)n;
+	if (rc == 0 && !run->opt->dry_run)
+		rc = save_progress(run, NULL, NULL, err);
+	if (rc == 0)
+		rc = store_commit(run->ctx->store, err);
+	else
+		store_rollback(run->ctx->store);
+	if (rc < 0) {
+		for (size_t i = 0; i < run->ndocs; i++)
+			free(run->docs[i]);
+		run->ndocs = 0;
+		int64_t total = run->progress.rows_total;
+		run->progress = before;
+		run->progress.rows_total = total;
+		run->accounts_created = accounts_before;
+	}
+	return rc;
+}
+
+static int write_all(struct run *run, int *was_cancelled, struct gx_error *err)
+{
+	int rc = 0;
+	for (size_t k = 0; k < run->nchunks && rc == 0; k++) {
+		int c = cancelled(run, err);
+		if (c != 0) {
+			*was_cancelled = c > 0;
+			rc = c < 0 ? c : 0;
+			break;
+		}
+		pthread_mutex_lock(&run->lock);
+		while (!run->ready[k])
+			pthread_cond_wait(&run->changed, &run->lock);
+		pthread_mutex_unlock(&run->lock);
+		struct prow *rows = run->chunks[k];
+		size_t first = (size_t)run->start_row + k * (size_t)run->batch;
+		size_t n = data_rows(run) - first < (size_t)run->batch ? data_rows(run) - first
+		                                                       : (size_t)run->batch;
+		rc = rows ? write_chunk(run, rows, n, err)
+		          : gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
+		for (size_t i = 0; rows && i < n; i++)
+			prow_free(&rows[i]);
+		free(rows);
+		pthread_mutex_lock(&run->lock);
+		run->chunks[k] = NULL;
+		run->written = k + 1;
+		pthread_cond_broadcast(&run->changed);
+		pthread_mutex_unlock(&run->lock);
+		if (rc == 0)
+			report_progress(run);
+	}
+	return rc;
+}
+
+static int pipeline(struct run *run, int *was_cancelled, struct gx_error *err)
+{
+	size_t rows = data_rows(run) - (size_t)run->start_row;
+	run->nchunks = (rows + (size_t)run->batch - 1) / (size_t)run->batch;
+	run->chunks = calloc(run->nchunks ? run->nchunks : 1, sizeof *run->chunks);
+	run->ready = calloc(run->nchunks ? run->nchunks : 1, sizeof *run->ready);
+	if (!run->chunks || !run->ready)
+		return gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	int nthreads = run->opt->threads > 0 ? run->opt->threads : cores > 0 ? (int)cores : 2;
+	if (nthreads > 16)
+		nthreads = 16;
+	pthread_t threads[16];
+	int started = 0;
+	for (int i = 0; i < nthreads; i++)
+		if (pthread_create(&threads[started], NULL, worker, run) == 0)
+			started++;
+	int rc = started ? write_all(run, was_cancelled, err)
+	                 : gx_fail(err, GX_EINTERNAL, NULL, "cannot start a thread");
+	pthread_mutex_lock(&run->lock);
+	run->stop = 1;
+	pthread_cond_broadcast(&run->changed);
+	pthread_mutex_unlock(&run->lock);
+	for (int i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	for (size_t k = 0; k < run->nchunks; k++) {
+		if (!run->chunks[k])
+			continue;
+		size_t first = (size_t)run->start_row + k * (size_t)run->batch;
+		size_t n = data_rows(run) - first < (size_t)run->batch ? data_rows(run) - first
+		                                                       : (size_t)run->batch;
+		for (size_t i = 0; i < n; i++)
+			prow_free(&run->chunks[k][i]);
+		free(run->chunks[k]);
+	}
+	return rc;
+}
+
+/* ---- jobs ---------------------------------------------------------------------------------- */
+
+static void file_hash(const char *data, size_t len, char out[65])
+{
+	unsigned char digest[32];
+	crypto_generichash(digest, sizeof digest, (const unsigned char *)data, len, NULL, 0);
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", digest[i]);
+}
+
+static int insert_job(struct crm_ctx *ctx, const struct import_options *opt, const char *kind,
+                      const char *format, const char *hash, const char *data, size_t len,
+                      const char *status, int64_t *id, struct gx_error *err)
+{
+	struct store_stmt *stmt = store_prepare(
+	    ctx->store,
+	    "INSERT INTO imports(user_id, kind, format, encoding, region, mapping, filename, "
+	    "file_hash, source, dry_run, status, created_at, updated_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    err);
+	if (!stmt)
+		return GX_EINTERNAL;
+	char *mapping = opt->mapping ? json_dumps(opt->mapping, JSON_COMPACT) : NULL;
+	if (ctx->actor.user_id > 0)
+		store_bind_int(stmt, 1, ctx->actor.user_id);
+	else
+		store_bind_null(stmt, 1);
+	store_bind_text(stmt, 2, kind);
+	store_bind_text(stmt, 3, format);
+	store_bind_text(stmt, 4, opt->encoding ? opt->encoding : "auto");
+	store_bind_text(stmt, 5, opt->region);
+	store_bind_text(stmt, 6, mapping ? mapping : "{}");
+	store_bind_text(stmt, 7, opt->filename);
+	store_bind_text(stmt, 8, hash);
+	store_bind_null(stmt, 9);
+	store_bind_int(stmt, 10, opt->dry_run);
+	store_bind_text(stmt, 11, status);
+	store_bind_int(stmt, 12, clock_now());
+	store_bind_int(stmt, 13, clock_now());
+	free(mapping);
+	int rc = store_exec(stmt, err);
+	*id = store_last_insert_id(ctx->store);
+	if (rc == 0 && data) {
+		/* The file rides in the job row, base64 (store.h binds text only), so the job
+		 * thread has it and a restarted server could resume it. */
+		size_t b64 = sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
+		char *text = malloc(b64);
+		if (!text)
+			return gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
+		sodium_bin2base64(text, b64, (const unsigned char *)data, len,
+		                  sodium_base64_VARIANT_ORIGINAL);
+		stmt = store_prepare(ctx->store, "UPDATE imports SET source = ? WHERE id = ?", err);
+		if (stmt) {
+			store_bind_text(stmt, 1, text);
+			store_bind_int(stmt, 2, *id);
+			rc = store_exec(stmt, err);
+		} else {
+			rc = GX_EINTERNAL;
+		}
+		free(text);
+	}
+	return rc;
+}
+
+/* The last unfinished real run of the same file and kind: its id and rows done. */
+static int find_resumable(struct run *run, const char *hash, int64_t *id, int64_t *done,
+                          struct gx_error *err)
+{
+	struct store_stmt *stmt = store_prepare(
+	    run->ctx->store,
+	    "SELECT id, rows_done, created, updated, duplicates, rejected FROM imports "
+	    "WHERE file_hash = ? AND kind = ? AND dry_run = 0 AND status IN "
+	    "('running','cancelling','cancelled','failed') ORDER BY id DESC LIMIT 1",
+	    err);
+	if (!stmt)
+		return GX_EINTERNAL;
+	store_bind_text(stmt, 1, hash);
+	store_bind_text(stmt, 2, kind_names[run->map.kind]);
+	int rc = store_step(stmt, err);
+	if (rc == STORE_ROW) {
+		*id = store_col_int(stmt, 0);
+		*done = store_col_int(stmt, 1);
+		run->progress.created = store_col_int(stmt, 2);
+		run->progress.updated = store_col_int(stmt, 3);
+		run->progress.duplicates = store_col_int(stmt, 4);
+		run->progress.rejected = store_col_int(stmt, 5);
+	}
+	store_done(stmt);
+	return rc < 0 ? rc : 0;
+}
+
+static int set_job(struct run *run, const char *status, const char *message, struct gx_error *err)
+{
+	int rc = store_begin(run->ctx->store, err);
+	if (rc == 0)
+		rc = save_progress(run, status, message, err);
+	if (rc == 0 && run->map.ncols) {
+		json_t *mapping = mapping_json(&run->src, &run->map);
+		char *text = json_dumps(mapping, JSON_COMPACT);
+		json_decref(mapping);
+		struct store_stmt *stmt = store_prepare(run->ctx->store,
+		                                        "UPDATE imports SET mapping = ?, kind = ?, "
+		                                        "format = ?, encoding = ? WHERE id = ?",
+		                                        err);
+		if (stmt) {
+			store_bind_text(stmt, 1, text);
+			store_bind_text(stmt, 2, kind_names[run->map.kind]);
+			store_bind_text(stmt, 3, format_names[run->src.format]);
+			store_bind_text(stmt, 4, run->src.encoding);
+			store_bind_int(stmt, 5, run->job_id);
+			rc = store_exec(stmt, err);
+		} else {
+			rc = GX_EINTERNAL;
+		}
+		free(text);
+	}
+	if (rc == 0 && run->rejects && json_array_size(run->rejects)) {
+		size_t i;
+		json_t *r;
+		json_array_foreach(run->rejects, i, r)
+		{
+			struct prow p = {.line =
+			                     (long)json_integer_value(json_object_get(r, "line"))};
+			snprintf(p.field, sizeof p.field, "%s",
+			         json_string_value(json_object_get(r, "field"))
+			             ? json_string_value(json_object_get(r, "field"))
+			             : "");
+			snprintf(p.message, sizeof p.message, "%s",
+			         json_string_value(json_object_get(r, "message")));
+			run->progress.rejected--; /* add_reject counts it again */
+			if (rc == 0)
+				rc = add_reject(run, &p, 1, err);
+		}
+		json_array_clear(run->rejects);
+	}
+	if (rc == 0)
+		return store_commit(run->ctx->store, err);
+	store_rollback(run->ctx->store);
+	return rc;
+}
+
+static const char *const role_kinds[] = {"accounts", "contacts", "interactions", "orders"};
+
+static int run_import(struct run *run, const char *data, size_t len, int64_t job_id,
+                      struct gx_error *err)
+{
+	struct crm_ctx *ctx = run->ctx;
+	const struct import_options *opt = run->opt;
+	int rc = read_source(data, len, opt, &run->src, err);
+	if (rc == 0)
+		rc = build_mapping(ctx, &run->src, opt, &run->map, err);
+	if (rc == 0 && !access_can_write(&ctx->actor, kinds[run->map.kind].kind->access))
+		rc = gx_fail(err, GX_EFORBIDDEN, NULL, "the %s role may not import %s",
+		             access_role_name(ctx->actor.role), role_kinds[run->map.kind]);
+	if (rc < 0) {
+		if (job_id) {
+			run->job_id = job_id;
+			set_job(run, "failed", err->message, NULL);
+		}
+		return rc;
+	}
+	run->progress.rows_total = (int64_t)data_rows(run);
+	char hash[65];
+	file_hash(data, len, hash);
+	if (job_id) {
+		run->job_id = job_id;
+	} else {
+		int64_t resume = 0, done = 0;
+		if (!opt->dry_run && (rc = find_resumable(run, hash, &resume, &done, err)) < 0)
+			return rc;
+		if (resume) {
+			run->job_id = resume;
+			run->start_row = done;
+			run->progress.rows_done = done;
+			log_info("import %" PRId64 ": resuming after %" PRId64 " rows", resume,
+			         done);
+		} else {
+			memset(&run->progress, 0, sizeof run->progress);
+			run->progress.rows_total = (int64_t)data_rows(run);
+			rc = insert_job(ctx, opt, kind_names[run->map.kind],
+			                format_names[run->src.format], hash, NULL, 0, "running",
+			                &run->job_id, err);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	if (run->start_row > (int64_t)data_rows(run))
+		run->start_row = (int64_t)data_rows(run);
+	if ((rc = set_job(run, "running", NULL, err)) < 0)
+		return rc;
+	report_progress(run);
+	int was_cancelled = 0;
+	/* Commits without waiting for the disk (this connection only): a batch lost to a power
+	 * cut is simply imported again on the next run, which resumes from the job row written
+	 * in the same transaction. At the end: full durability again and the WAL folded in. */
+	if ((rc = store_bulk_mode(ctx->store, 1, err)) < 0)
+		return rc;
+	/* The keys of a big import (row hashes, E.164 numbers, emails) land all over their
+	 * indexes: with SQLite's default 2 MB page cache every insert became a read from disk
+	 * after a few hundred thousand rows. 256 MB for this connection while it imports. */
+	struct store_stmt *pragma = store_prepare(ctx->store, "PRAGMA cache_size = -262144", err);
+	if (!pragma || (rc = store_exec(pragma, err)) < 0)
+		return pragma ? rc : GX_EINTERNAL;
+	if (opt->dry_run) {
+		/* Everything in one transaction, rolled back: the counts are the real run's. */
+		rc = store_begin(ctx->store, err);
+		if (rc == 0) {
+			rc = pipeline(run, &was_cancelled, err);
+			store_rollback(ctx->store);
+		}
+	} else {
+		rc = pipeline(run, &was_cancelled, err);
+	}
+	pragma = store_prepare(ctx->store, "PRAGMA cache_size = -2000", NULL);
+	if (pragma)
+		store_exec(pragma, NULL);
+	int durable = store_bulk_mode(ctx->store, 0, rc < 0 ? NULL : err);
+	if (rc == 0 && durable < 0)
+		rc = durable;
+	const char *status = rc < 0 ? "failed" : was_cancelled ? "cancelled" : "done";
+	int saved = set_job(run, status, rc < 0 ? err->message : NULL, rc < 0 ? NULL : err);
+	live_set(run->job_id, NULL, 1);
+	return rc < 0 ? rc : saved;
+}
+
+static void run_free(struct run *run)
+{
+	table_free(&run->src.table);
+	json_decref(run->rejects);
+	free(run->chunks);
+	free(run->ready);
+	free(run->doc_ids);
+	free(run->docs);
+	free(run->doc_kinds);
+	buf_free(&run->docs_sql);
+	pthread_mutex_destroy(&run->lock);
+	pthread_cond_destroy(&run->changed);
+	free(run);
+}
+
+static struct run *run_new(struct crm_ctx *ctx, const struct import_options *opt)
+{
+	struct run *run = calloc(1, sizeof *run);
+	if (!run)
+		return NULL;
+	run->ctx = ctx;
+	run->opt = opt;
+	run->config = *ctx->config;
+	if (opt->region && *opt->region)
+		snprintf(run->config.region, sizeof run->config.region, "%s", opt->region);
+	run->batch = opt->batch_rows > 0 ? opt->batch_rows : IMPORT_BATCH;
+	run->now = clock_now();
+	run->rejects = json_array();
+	pthread_mutex_init(&run->lock, NULL);
+	pthread_cond_init(&run->changed, NULL);
+	return run;
+}
+
+int imports_run(struct crm_ctx *ctx, const char *data, size_t len, const struct import_options *opt,
+                int64_t job_id, json_t **report, struct gx_error *err)
+{
+	if (opt->region && *opt->region && strlen(opt->region) != 2)
+		return gx_fail(err, GX_EVALIDATION, "region",
+		               "region must be a two-letter country code (CN, TW, HK...)");
+	struct run *run = run_new(ctx, opt);
+	if (!run)
+		return gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
+	int rc = run_import(run, data, len, job_id, err);
+	int64_t id = run->job_id;
+	run_free(run);
+	if (rc < 0 || !report)
+		return rc;
+	struct actor actor = ctx->actor;
+	ctx->actor = access_system_actor(); /* the report of the job just run, whoever ran it */
+	rc = imports_get(ctx, id, report, err);
+	ctx->actor = actor;
+	return rc;
+}
+
+int imports_propose(struct crm_ctx *ctx, const char *data, size_t len,
+                    const struct import_options *opt, json_t **out, struct gx_error *err)
+{
+	struct run *run = run_new(ctx, opt);
+	if (!run)
+		return gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
+	int rc = read_source(data, len, opt, &run->src, err);
+	if (rc == 0)
+		rc = build_mapping(ctx, &run->src, opt, &run->map, err);
+	if (rc == 0) {
+		json_t *headers = json_array(), *fields = json_array();
+		for (size_t c = 0; c < run->map.ncols; c++)
+			json_array_append_new(headers, json_string(header_of(run, c)));
+		for (size_t i = 0; i < kinds[run->map.kind].n; i++)
+			json_array_append_new(fields,
+			                      json_string(kinds[run->map.kind].targets[i].name));
+		*out = json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:o}", "kind",
+		                 kind_names[run->map.kind], "format", format_names[run->src.format],
+		                 "encoding", run->src.encoding, "rows", (json_int_t)data_rows(run),
+		                 "headers", headers, "mapping", mapping_json(&run->src, &run->map),
+		                 "fields", fields);
+	}
+	run_free(run);
+	return rc;
+}
+
+/* ---- the server's job threads ------------------------------------------------------------- */
+
+struct job {
+	struct config config;
+	struct actor actor;
+	int64_t id;
+	pthread_t thread;
+	int finished;
+	struct job *next;
+};
+
+static struct job *jobs;
+static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int shutting_down;
+
+static int load_job(struct crm_ctx *ctx, int64_t id, char **data, size_t *len, json_t **opts,
+                    struct gx_error *err)
+{
+	struct store_stmt *stmt = store_prepare(ctx->store,
+	                                        "SELECT kind, format, encoding, region, mapping, "
+	                                        "filename, dry_run, source FROM imports "
+	                                        "WHERE id = ?",
+	                                        err);
+	if (!stmt)
+		return GX_EINTERNAL;
+	store_bind_int(stmt, 1, id);
+	int rc = store_step(stmt, err);
+	if (rc == STORE_ROW) {
+		*opts = json_pack(
+		    "{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:b}", "kind", store_col_text(stmt, 0),
+		    "format", store_col_text(stmt, 1), "encoding", store_col_text(stmt, 2),
+		    "region", store_col_text(stmt, 3), "mapping", store_col_text(stmt, 4),
+		    "filename", store_col_text(stmt, 5), "dry_run", (int)store_col_int(stmt, 6));
+		const char *b64 = store_col_text(stmt, 7);
+		size_t n = b64 ? strlen(b64) : 0;
+		*data = malloc(n + 1);
+		if (*data &&
+		    sodium_base642bin((unsigned char *)*data, n + 1, b64 ? b64 : "", n, NULL, len,
+		                      NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
+			*len = 0;
+	}
+	store_done(stmt);
+	if (rc == STORE_DONE)
+		return gx_fail(err, GX_ENOTFOUND, NULL, "no import %" PRId64, id);
+	return rc < 0 ? rc : 0;
+}
+
+static void *job_main(void *arg)
+{
+	struct job *job = arg;
+	struct crm_ctx ctx = {.config = &job->config, .actor = job->actor};
+	struct gx_error err = {0};
+	char *data = NULL;
+	size_t len = 0;
+	json_t *o = NULL;
+	if (store_open(&ctx.store, job->config.db, &err) == 0 &&
+	    load_job(&ctx, job->id, &data, &len, &o, &err) == 0) {
+		json_t *mapping =
+		    json_loads(json_string_value(json_object_get(o, "mapping")), 0, NULL);
+		struct import_options opt = {
+		    .kind = json_string_value(json_object_get(o, "kind")),
+		    .format = json_string_value(json_object_get(o, "format")),
+		    .encoding = json_string_value(json_object_get(o, "encoding")),
+		    .region = json_string_value(json_object_get(o, "region")),
+		    .mapping = json_object_size(mapping) ? mapping : NULL,
+		    .filename = json_string_value(json_object_get(o, "filename")),
+		    .dry_run = json_is_true(json_object_get(o, "dry_run")),
+		    .cancel = &shutting_down,
+		};
+		if (imports_run(&ctx, data ? data : "", len, &opt, job->id, NULL, &err) < 0)
+			log_info("import %" PRId64 " failed: %s", job->id, err.message);
+		json_decref(mapping);
+	} else {
+		log_info("import %" PRId64 " cannot start: %s", job->id, err.message);
+	}
+	json_decref(o);
+	free(data);
+	store_close(ctx.store);
+	pthread_mutex_lock(&jobs_lock);
+	job->finished = 1;
+	pthread_mutex_unlock(&jobs_lock);
+	return NULL;
+}
+
+/* Joins the job threads that are done (so their memory goes back). */
+static void reap(int all)
+{
+	for (;;) {
+		struct job *done = NULL;
+		pthread_mutex_lock(&jobs_lock);
+		for (struct job **p = &jobs; *p; p = &(*p)->next)
+			if ((*p)->finished || all) {
+				done = *p;
+				*p = done->next;
+				break;
+			}
+		pthread_mutex_unlock(&jobs_lock);
+		if (!done)
+			return;
+		pthread_join(done->thread, NULL);
+		free(done);
+	}
+}
+
+int imports_submit(struct crm_ctx *ctx, const char *db_path, const char *data, size_t len,
+                   const struct import_options *opt, json_t **out, struct gx_error *err)
+{
+	reap(0);
+	if (opt->kind && kind_of(opt->kind) < 0)
+		return gx_fail(err, GX_EVALIDATION, "type",
+		               "type must be accounts, contacts, interactions or orders");
+	if (opt->region && *opt->region && strlen(opt->region) != 2)
+		return gx_fail(err, GX_EVALIDATION, "region",
+		               "region must be a two-letter country code (CN, TW, HK...)");
+	if (len == 0)
+		return gx_fail(err, GX_EVALIDATION, "file", "the file is empty");
+	/* A quick look now, so a file that cannot be imported fails the request itself. */
+	json_t *proposal = NULL;
+	int rc = imports_propose(ctx, data, len, opt, &proposal, err);
+	if (rc < 0)
+		return rc;
+	const char *kind = json_string_value(json_object_get(proposal, "kind"));
+	if (!access_can_write(&ctx->actor, kinds[kind_of(kind)].kind->access)) {
+		json_decref(proposal);
+		return gx_fail(err, GX_EFORBIDDEN, NULL, "the %s role may not import %s",
+		               access_role_name(ctx->actor.role), kind);
+	}
+	/* The job thread gets the mapping itself: a saved one with the caller's over it. */
+	struct import_options job_opt = *opt;
+	json_t *mapping = NULL;
+	char saved_kind[16];
+	if (opt->mapping_name &&
+	    (rc = load_saved(ctx, opt->mapping_name, &mapping, saved_kind, err)) < 0) {
+		json_decref(proposal);
+		return rc;
+	}
+	if (mapping && opt->mapping)
+		json_object_update(mapping, (json_t *)opt->mapping);
+	if (mapping)
+		job_opt.mapping = mapping;
+	job_opt.kind = kind;
+	char hash[65];
+	file_hash(data, len, hash);
+	int64_t id = 0;
+	rc = insert_job(ctx, &job_opt, kind, json_string_value(json_object_get(proposal, "format")),
+	                hash, data, len, "queued", &id, err);
+	json_decref(proposal);
+	json_decref(mapping);
+	if (rc < 0)
+		return rc;
+	struct job *job = calloc(1, sizeof *job);
+	if (!job)
+		return gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
+	job->config = *ctx->config;
+	snprintf(job->config.db, sizeof job->config.db, "%s", db_path);
+	job->actor = ctx->actor;
+	job->id = id;
+	pthread_mutex_lock(&jobs_lock);
+	if (pthread_create(&job->thread, NULL, job_main, job) != 0) {
+		pthread_mutex_unlock(&jobs_lock);
+		free(job);
+		return gx_fail(err, GX_EINTERNAL, NULL, "cannot start a thread");
+	}
+	job->next = jobs;
+	jobs = job;
+	pthread_mutex_unlock(&jobs_lock);
+	return imports_get(ctx, id, out, err);
+}
+
+void imports_shutdown(void)
+{
+	atomic_store(&shutting_down, 1);
+	reap(1);
+}
+
+/* ---- reading jobs ------------------------------------------------------------------------ */
+
+int imports_get(struct crm_ctx *ctx, int64_t id, json_t **out, struct gx_error *err)
+{
+	struct store_stmt *stmt = store_prepare(
+	    ctx->store,
+	    "SELECT id, user_id, status, kind, format, encoding, region, dry_run, filename, "
+	    "mapping, rows_total, rows_done, created, updated, duplicates, rejected, message, "
+	    "created_at, updated_at FROM imports WHERE id = ?",
+	    err);
+	if (!stmt)
+		return GX_EINTERNAL;
+	store_bind_int(stmt, 1, id);
+	int rc = store_step(stmt, err);
+	if (rc != STORE_ROW) {
+		store_done(stmt);
+		return rc < 0 ? rc : gx_fail(err, GX_ENOTFOUND, NULL, "no import %" PRId64, id);
+	}
+	int64_t owner = store_col_is_null(stmt, 1) ? 0 : store_col_int(stmt, 1);
+	if (owner != ctx->actor.user_id && !access_is_admin(&ctx->actor) &&
+	    ctx->actor.role != ROLE_MANAGER) {
+		store_done(stmt);
+		return gx_fail(err, GX_ENOTFOUND, NULL, "no import %" PRId64, id);
+	}
+	char created[32], updated[32];
+	clock_format(store_col_int(stmt, 17), created, sizeof created);
+	clock_format(store_col_int(stmt, 18), updated, sizeof updated);
+	struct import_progress p = {
+	    .rows_total = store_col_int(stmt, 10),
+	    .rows_done = store_col_int(stmt, 11),
+	    .created = store_col_int(stmt, 12),
+	    .updated = store_col_int(stmt, 13),
+	    .duplicates = store_col_int(stmt, 14),
+	    .rejected = store_col_int(stmt, 15),
+	};
+	live_get(id, &p);
+	json_t *mapping = json_loads(store_col_text(stmt, 9), 0, NULL);
+	json_t *job = json_pack(
+	    "{s:I, s:s, s:s, s:s, s:s, s:s?, s:b, s:s?, s:o, s:I, s:I, s:f, s:I, s:I, s:I, "
+	    "s:I, s:s?, s:s, s:s}",
+	    "id", (json_int_t)id, "status", store_col_text(stmt, 2), "kind",
+	    store_col_text(stmt, 3), "format", store_col_text(stmt, 4), "encoding",
+	    store_col_text(stmt, 5), "region", store_col_text(stmt, 6), "dry_run",
+	    (int)store_col_int(stmt, 7), "filename", store_col_text(stmt, 8), "mapping",
+	    mapping ? mapping : json_object(), "rows_total", (json_int_t)p.rows_total, "rows_done",
+	    (json_int_t)p.rows_done, "progress",
+	    p.rows_total ? (double)p.rows_done / (double)p.rows_total : 1.0, "created",
+	    (json_int_t)p.created, "updated", (json_int_t)p.updated, "duplicates",
+	    (json_int_t)p.duplicates, "rejected", (json_int_t)p.rejected, "message",
+	    store_col_text(stmt, 16), "created_at", created, "updated_at", updated);
+	store_done(stmt);
+	if (!job)
+		return gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
+	stmt = store_prepare(ctx->store,
+	                     "SELECT line, field, message FROM import_rejects WHERE import_id = ? "
+	                     "ORDER BY line LIMIT 1000",
+	                     err);
+	if (!stmt) {
+		json_decref(job);
+		return GX_EINTERNAL;
+	}
+	store_bind_int(stmt, 1, id);
+	json_t *rejects = json_array();
+	while ((rc = store_step(stmt, err)) == STORE_ROW)
+		json_array_append_new(rejects, json_pack("{s:I, s:s?, s:s}", "line",
+		                                         (json_int_t)store_col_int(stmt, 0),
+		                                         "field", store_col_text(stmt, 1),
+		                                         "message", store_col_text(stmt, 2)));
+	store_done(stmt);
+	json_object_set_new(job, "rejects", rejects);
+	if (rc < 0) {
+		json_decref(job);
+		return rc;
+	}
+	*out = job;
+	return 0;
+}
+
+int imports_cancel(struct crm_ctx *ctx, int64_t id, json_t **out, struct gx_error *err)
+{
+	json_t *job = NULL;
+	int rc = imports_get(ctx, id, &job, err);
+	if (rc < 0)
+		return rc;
+	char status[24];
+	snprintf(status, sizeof status, "%s", json_string_value(json_object_get(job, "status")));
+	json_decref(job);
+	if (strcmp(status, "queued") != 0 && strcmp(status, "running") != 0)
+		return gx_fail(err, GX_ECONFLICT, "status", "the import is %s already", status);
+	struct store_stmt *stmt = store_prepare(
+	    ctx->store,
+	    "UPDATE imports SET status = 'cancelling', updated_at = ? WHERE id = ? AND status IN "
+	    "('queued','running')",
+	    err);
+	if (!stmt)
+		return GX_EINTERNAL;
+	store_bind_int(stmt, 1, clock_now());
+	store_bind_int(stmt, 2, id);
+	rc = store_exec(stmt, err);
+	return rc < 0 ? rc : imports_get(ctx, id, out, err);
+}
+
+/* ---- saved mappings ---------------------------------------------------------------------- */
+
+int imports_mappings_list(struct crm_ctx *ctx, json_t **out, struct gx_error *err)
+{
+	struct store_stmt *stmt = store_prepare(
+	    ctx->store, "SELECT id, name, kind, mapping FROM import_mappings ORDER BY name", err);
+	if (!stmt)
+		return GX_EINTERNAL;
+	json_t *data = json_array();
+	int rc;
+	while ((rc = store_step(stmt, err)) == STORE_ROW) {
+		json_t *mapping = json_loads(store_col_text(stmt, 3), 0, NULL);
+		json_array_append_new(data, json_pack("{s:I, s:s, s:s, s:o}", "id",
+		                                      (json_int_t)store_col_int(stmt, 0), "name",
+		                                      store_col_text(stmt, 1), "kind",
+		                                      store_col_text(stmt, 2), "mapping",
+		                                      mapping ? mapping : json_object()));
+	}
+	store_done(stmt);
+	if (rc < 0) {
+		json_decref(data);
+		return rc;
+	}
+	*out = json_pack("{s:o}", "data", data);
+	return 0;
+}
+
+int imports_mapping_save(struct crm_ctx *ctx, const json_t *body, json_t **out,
+                         struct gx_error *err)
+{
+	const char *name = json_string_value(json_object_get(body, "name"));
+	const char *kind = json_string_value(json_object_get(body, "kind"));
+	json_t *mapping = json_object_get(body, "mapping");
+	if (!name || !*name || strlen(name) > 100)
+		return gx_fail(err, GX_EVALIDATION, "name", "name must be 1 to 100 bytes");
+	int k = kind_of(kind);
+	if (k < 0)
+		return gx_fail(err, GX_EVALIDATION, "kind",
+		               "kind must be accounts, contacts, interactions or orders");
+	if (!json_is_object(mapping))
+		return gx_fail(err, GX_EVALIDATION, "mapping",
+		               "mapping must be an object of column header to field (or null)");
+	const char *header;
+	json_t *v;
+	json_object_foreach(mapping, header, v)
+	{
+		if (!json_is_null(v) && target_of(k, json_string_value(v)) < 0)
+			return gx_fail(err, GX_EVALIDATION, "mapping",
+			               "\"%s\" is not an importable field of %s",
+			               json_string_value(v) ? json_string_value(v) : "?", kind);
+	}
+	if (!access_can_write(&ctx->actor, kinds[k].kind->access))
+		return gx_fail(err, GX_EFORBIDDEN, NULL, "the %s role may not import %s",
+		               access_role_name(ctx->actor.role), kind);
+	struct store_stmt *stmt = store_prepare(
+	    ctx->store,
+	    "INSERT INTO import_mappings(name, kind, mapping, created_at, updated_at) "
+	    "VALUES (?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, "
+	    "mapping = excluded.mapping, updated_at = excluded.updated_at",
+	    err);
+	if (!stmt)
+		return GX_EINTERNAL;
+	char *text = json_dumps(mapping, JSON_COMPACT);
+	store_bind_text(stmt, 1, name);
+	store_bind_text(stmt, 2, kind);
+	store_bind_text(stmt, 3, text);
+	store_bind_int(stmt, 4, clock_now());
+	store_bind_int(stmt, 5, clock_now());
+	free(text);
+	int rc = store_exec(stmt, err);
+	if (rc < 0)
+		return rc;
+	*out = json_pack("{s:s, s:s, s:O}", "name", name, "kind", kind, "mapping", mapping);
+	return 0;
+}
