@@ -1,0 +1,247 @@
+// quality.test.mjs — issue 5 in a real browser (playwright-core driving Debian's chromium, as
+// app.test.mjs): the data quality page, the duplicate review (scan, merge through the dialog,
+// the merged record's interactions on the survivor, undo), the duplicate warning of the create
+// form and save warnings, an import with Chinese headers (mapping, dry run, real run), the server
+// export with a BOM, the privacy export and erasure, and hostile names shown as text.
+// GUANXI_SCREENSHOTS=1 writes duplicates-en.png and quality-zh-CN.png to docs/screenshots/.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { ADMIN_PASSWORD, ROOT, assertStatus, startServer, tempDir } from '../api/lib/server.mjs';
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const XSS = '<img src=x onerror=alert(1)>';
+const SHOTS = process.env.GUANXI_SCREENSHOTS ? path.join(ROOT, 'docs/screenshots') : tempDir('guanxi-shots-');
+
+let srv;
+let admin;
+let browser;
+let page;
+let webDir;
+const ids = {};
+const dialogs = [];
+const pageErrors = [];
+
+const post = async (p, body) => assertStatus(await srv.api(admin, 'POST', p, body), 201);
+
+before(async () => {
+	webDir = path.join(tempDir('guanxi-web-'), 'web');
+	execFileSync(process.execPath, [path.join(ROOT, 'scripts/build-web'), webDir], { stdio: 'pipe' });
+	srv = await startServer({ webDir });
+	admin = await srv.loginAdmin();
+	const acc = await post('/api/v1/accounts', { name: '北京华信科技有限公司', industry: '企业软件' });
+	ids.acc = acc.id;
+	ids.zw = (await post('/api/v1/contacts', { name: '张伟', account_id: acc.id, title: '采购经理', phones: [{ kind: 'mobile', number: '138 0013 8000' }], emails: [{ address: 'zhang.wei@huaxin.cn' }] })).id;
+	ids.zw2 = (await post('/api/v1/contacts', { name: '張偉', title: '採購經理', phones: [{ kind: 'mobile', number: '+86 138-0013-8000' }], tags: ['台北展会'] })).id;
+	ids.li = (await post('/api/v1/contacts', { name: '李娜', account_id: acc.id, phones: [{ number: '139 1000 2000' }] })).id;
+	ids.xss1 = (await post('/api/v1/contacts', { name: XSS, phones: [{ number: '137 1111 2222' }] })).id;
+	ids.xss2 = (await post('/api/v1/contacts', { name: `${XSS} `, title: '"><script>alert(2)</script>', phones: [{ number: '137 1111 2222' }] })).id;
+	await post('/api/v1/interactions', { contact_id: ids.zw, channel: 'phone', direction: 'inbound', subject: '询价电话' });
+	await post('/api/v1/interactions', { contact_id: ids.zw2, channel: 'visit', direction: 'outbound', subject: '台北拜访记录' });
+	browser = await chromium.launch({
+		executablePath: CHROMIUM,
+		args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+	});
+	const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'Asia/Shanghai', acceptDownloads: true });
+	page = await context.newPage();
+	page.on('dialog', (d) => (dialogs.push(d.message()), d.dismiss()));
+	page.on('pageerror', (e) => pageErrors.push(e.message));
+	await page.goto(`${srv.url}/`);
+	await page.fill('#username', 'admin');
+	await page.fill('#password', ADMIN_PASSWORD);
+	await page.click('button[type=submit]');
+	await page.waitForSelector('#list-table tbody tr[data-id]');
+});
+
+after(async () => {
+	await browser?.close();
+	await srv?.cleanup();
+	if (webDir) fs.rmSync(path.dirname(webDir), { recursive: true, force: true });
+});
+
+const text = (sel) => page.textContent(sel);
+
+test('the data quality page shows the report: figures, completeness bars, owners', async () => {
+	await page.click('nav a[href="/quality"]');
+	await page.waitForSelector('main[data-ready="quality"]');
+	assert.equal(await text('[data-figure="contacts_total"] .figure-value'), '5');
+	assert.equal(await text('[data-figure="accounts_total"] .figure-value'), '1');
+	assert.equal(await text('#quality-contacts [data-field="name"] .q-value'), '100%');
+	assert.equal(await text('#quality-contacts [data-field="account_id"] .q-value'), '40%');
+	const width = await page.$eval('#quality-contacts [data-field="account_id"] .q-fill', (el) => el.style.width);
+	assert.equal(width, '40%');
+	assert.equal(await page.locator('#quality-owners tbody tr').count(), 1);
+	assert.equal(await text('#quality-owners tbody tr td:nth-child(2)'), '5');
+	await page.fill('#stale-months', '3');
+	await page.waitForFunction(() => document.querySelector('#quality-generated').textContent.includes(' 3 months'));
+	assert.match(page.url(), /stale=3/);
+});
+
+test('duplicates: scan, review side by side, merge through the dialog, interactions move, undo', async () => {
+	await page.goto(`${srv.url}/duplicates`);
+	await page.waitForSelector('main[data-ready="duplicates"]');
+	await page.click('#dup-scan');
+	const pair = page.locator(`.dup-pair[data-a="${ids.zw}"][data-b="${ids.zw2}"]`);
+	await pair.waitFor();
+	assert.ok((await pair.locator('.dup-reasons li').allTextContents()).some((r) => r.startsWith('same phone')));
+	assert.equal(await pair.locator('[data-side="a"] .dup-name').textContent(), '张伟');
+	assert.equal(await pair.locator('[data-side="b"] .dup-name').textContent(), '張偉');
+	// hostile names are text on this page
+	const xssPair = page.locator(`.dup-pair[data-a="${ids.xss1}"]`);
+	await xssPair.waitFor();
+	assert.equal(await xssPair.locator('[data-side="a"] .dup-name').textContent(), XSS);
+	assert.equal(await page.locator('#main img, #main script').count(), 0);
+	await page.screenshot({ path: path.join(SHOTS, 'duplicates-en.png'), fullPage: true });
+
+	await pair.locator('.dup-merge').click();
+	await page.waitForSelector('dialog[open] #merge-table');
+	// title differs: the survivor's value by default; tags are a list: both by default
+	assert.ok(await page.isChecked('dialog[open] tr[data-field="title"] input[value="survivor"]'));
+	assert.ok(await page.isChecked('dialog[open] tr[data-field="tags"] input[value="both"]'));
+	await page.check('dialog[open] tr[data-field="title"] input[value="merged"]');
+	await page.click('#merge-confirm');
+	await page.waitForSelector('dialog', { state: 'detached' });
+	await page.waitForSelector('#dup-merges li[data-merge]');
+	assert.equal(await pair.count(), 0);
+	assert.equal((await srv.api(admin, 'GET', `/api/v1/contacts/${ids.zw2}`)).status, 404);
+	const survivor = assertStatus(await srv.api(admin, 'GET', `/api/v1/contacts/${ids.zw}`), 200);
+	assert.equal(survivor.title, '採購經理');
+	assert.deepEqual(survivor.tags, ['台北展会']);
+
+	await page.click('#dup-merges a.merge-survivor');
+	await page.waitForSelector(`main[data-ready="contact-${ids.zw}"]`);
+	const subjects = await page.locator('#timeline .tl-subject').allTextContents();
+	assert.ok(subjects.includes('台北拜访记录'), 'the merged record’s interaction is on the survivor');
+	assert.ok(subjects.includes('询价电话'));
+
+	await page.goBack();
+	await page.waitForSelector('#dup-merges .merge-undo');
+	await page.click('#dup-merges .merge-undo');
+	await page.waitForSelector('#dup-merges li[data-merge]', { state: 'detached' });
+	const back = assertStatus(await srv.api(admin, 'GET', `/api/v1/contacts/${ids.zw2}`), 200);
+	assert.equal(back.name, '張偉');
+	const its = assertStatus(await srv.api(admin, 'GET', `/api/v1/interactions?contact_id=${ids.zw2}`), 200);
+	assert.deepEqual(its.data.map((i) => i.subject), ['台北拜访记录']);
+	assert.equal(assertStatus(await srv.api(admin, 'GET', `/api/v1/contacts/${ids.zw}`), 200).title, '采购经理');
+});
+
+test('the create form warns of likely duplicates before saving, and shows save warnings', async () => {
+	await page.goto(`${srv.url}/contacts`);
+	await page.click('#new-record');
+	await page.waitForSelector('dialog[open] .record-form');
+	await page.fill('dialog[open] input[name=name]', '张 伟');
+	await page.click('dialog[open] .add-row >> nth=0');
+	await page.fill('dialog[open] input[name="phone-number"]', '13800138000');
+	await page.click('dialog[open] .add-row >> nth=1');
+	await page.fill('dialog[open] input[name="email-address"]', 'zhangwei@example.com');
+	await page.click('#form-save');
+	await page.waitForSelector('#dup-warning');
+	const links = await page.locator('#dup-warning a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+	assert.ok(links.includes(`/contacts/${ids.zw}`), links.join());
+	assert.ok(links.includes(`/contacts/${ids.zw2}`), links.join());
+	assert.equal((await srv.api(admin, 'GET', '/api/v1/contacts?limit=100')).body.data.length, 5, 'nothing saved yet');
+	await page.click('#dup-save-anyway');
+	await page.waitForSelector('main[data-ready^="contact-"]');
+	assert.equal(await text('#record-name span'), '张 伟');
+	await page.waitForSelector('#save-warnings li[data-code="email_unreachable_domain"]');
+	assert.match(await text('#save-warnings'), /does not receive mail/);
+	ids.zw3 = +/\/contacts\/(\d+)/.exec(page.url())[1];
+});
+
+test('import: a CSV with Chinese headers, mapping, dry run counts and rejects, then the real run', async () => {
+	const dir = tempDir('guanxi-import-');
+	const file = path.join(dir, '客户名单.csv');
+	fs.writeFileSync(file, '\uFEFF姓名,手机,公司,邮箱,备注\r\n王芳,139 0111 2222,上海明远贸易,wangfang@mingyuan.cn,老客户\r\n陈刚,12345,,chengang@mingyuan.cn,\r\n刘洋,186 2222 3333,上海明远贸易,,新客户\r\n');
+	await page.click('nav a[href="/import"]');
+	await page.waitForSelector('#import-file');
+	await page.setInputFiles('#import-file', file);
+	await page.click('#import-preview');
+	await page.waitForSelector('#import-mapping select[data-header="姓名"]');
+	assert.equal(await page.inputValue('#import-mapping select[data-header="姓名"]'), 'name');
+	assert.equal(await page.inputValue('#import-mapping select[data-header="手机"]'), 'mobile');
+	assert.match(await text('#import-detected'), /Contacts · CSV · UTF-8 · 3 rows/);
+	// ignore the notes column: a changed mapping is saved under a name and used by name
+	await page.selectOption('#import-mapping select[data-header="备注"]', '');
+	await page.click('#import-dry');
+	await page.waitForSelector('main[data-ready="import-dry-done"]');
+	const count = (k) => text(`#import-counts [data-count="${k}"] dd`);
+	assert.deepEqual([await count('created'), await count('updated'), await count('duplicates'), await count('rejected')], ['2', '0', '0', '1']);
+	assert.match(await text('#import-rejects-table tbody tr'), /^3手机.*12345/);
+	assert.equal((await srv.api(admin, 'GET', '/api/v1/contacts?q=王芳')).body.data.length, 0, 'a dry run writes nothing');
+	await page.click('#import-run');
+	await page.waitForSelector('main[data-ready="import-real-done"]');
+	assert.deepEqual([await count('created'), await count('rejected')], ['2', '1']);
+	assert.equal(await page.getAttribute('#import-progress', 'aria-valuenow'), '100');
+	const wf = assertStatus(await srv.api(admin, 'GET', `/api/v1/contacts?q=${encodeURIComponent('王芳')}`), 200).data;
+	assert.equal(wf.length, 1);
+	assert.equal(wf[0].notes ?? null, null, 'the ignored column was not imported');
+	const mappings = assertStatus(await srv.api(admin, 'GET', '/api/v1/import-mappings'), 200).data;
+	assert.equal(mappings.length, 1);
+	fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('export: the list downloads the server’s CSV (BOM, filters) and offers XLSX and vCard', async () => {
+	await page.goto(`${srv.url}/contacts?q=${encodeURIComponent('王芳')}`);
+	await page.waitForSelector('#list-table tbody tr[data-id]');
+	assert.equal(await page.locator('#export-xlsx').count(), 1);
+	assert.equal(await page.locator('#export-vcf').count(), 1);
+	const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+	assert.equal(download.suggestedFilename(), 'contacts.csv');
+	const csv = fs.readFileSync(await download.path(), 'utf8');
+	assert.ok(csv.startsWith('\uFEFF'), 'BOM');
+	const lines = csv.slice(1).trimEnd().split(/\r?\n/);
+	assert.match(lines[0], /^id,name,account,/);
+	assert.equal(lines.length, 2, 'the filter applies');
+	assert.match(lines[1], /王芳,上海明远贸易/);
+	const [vcf] = await Promise.all([page.waitForEvent('download'), page.click('#export-vcf')]);
+	assert.match(fs.readFileSync(await vcf.path(), 'utf8'), /BEGIN:VCARD[\s\S]*王芳/);
+	await page.goto(`${srv.url}/accounts`);
+	await page.waitForSelector('#list-table tbody tr[data-id]');
+	assert.equal(await page.locator('#export-vcf').count(), 0, 'no vCard of companies');
+});
+
+test('privacy: export all data as JSON; an admin erases on request after confirming', async () => {
+	await page.goto(`${srv.url}/contacts/${ids.zw3}`);
+	await page.waitForSelector(`main[data-ready="contact-${ids.zw3}"]`);
+	const [download] = await Promise.all([page.waitForEvent('download'), page.click('#privacy-export')]);
+	const data = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+	assert.equal(data.contact.id, ids.zw3);
+	assert.equal(data.contact.name, '张 伟');
+	await page.click('#privacy-erase');
+	await page.waitForSelector('dialog[open] #privacy-erase-confirm');
+	assert.ok(await page.isDisabled('#privacy-erase-confirm'), 'needs the confirmation first');
+	await page.check('#privacy-erase-check');
+	await page.click('#privacy-erase-confirm');
+	await page.waitForFunction((id) => document.querySelector('#record-name span')?.textContent === `Erased ${id}`, ids.zw3);
+	assert.equal(await page.locator('#privacy-erase').count(), 0);
+	const rec = assertStatus(await srv.api(admin, 'GET', `/api/v1/contacts/${ids.zw3}`), 200);
+	assert.deepEqual(rec.phones, []);
+});
+
+test('hostile names stay text on the 360 and merge dialog; quality page in Chinese (screenshot)', async () => {
+	await page.goto(`${srv.url}/duplicates`);
+	const xssPair = page.locator(`.dup-pair[data-a="${ids.xss1}"]`);
+	await xssPair.waitFor();
+	await xssPair.locator('.dup-merge').click();
+	await page.waitForSelector('dialog[open] #merge-table');
+	assert.ok((await page.locator('dialog[open] .merge-survivors').textContent()).includes(XSS));
+	assert.equal(await page.locator('dialog[open] img, dialog[open] script').count(), 0);
+	await page.keyboard.press('Escape');
+	await page.waitForSelector('dialog', { state: 'detached' });
+
+	await page.selectOption('#lang-select', 'zh-CN');
+	await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
+	await page.goto(`${srv.url}/quality`);
+	await page.waitForSelector('main[data-ready="quality"]');
+	assert.equal(await text('nav a[href="/quality"]'), '数据质量');
+	assert.equal(await text('main h1'), '数据质量');
+	await page.screenshot({ path: path.join(SHOTS, 'quality-zh-CN.png'), fullPage: true });
+	await page.selectOption('#lang-select', 'en');
+	await page.waitForFunction(() => document.documentElement.lang === 'en');
+	await page.waitForTimeout(200);
+	assert.deepEqual(dialogs, [], 'no alert() ran');
+	assert.deepEqual(pageErrors, []);
+});
