@@ -5,7 +5,8 @@
 CC      ?= cc
 CXX     ?= c++
 FLAVOUR ?= release
-PKGS    := libmicrohttpd jansson sqlite3 libsodium libutf8proc opencc
+PKGS    := libmicrohttpd jansson sqlite3 libsodium libutf8proc opencc xlsxwriter libzip expat \
+           uchardet
 BUILD   := build/$(FLAVOUR)
 GEN     := build/gen
 
@@ -18,7 +19,7 @@ CFLAGS_fuzz    := -O1 -g -fsanitize=address,undefined,fuzzer-no-link -fno-omit-f
 CFLAGS   := -std=c11 $(WARN) $(CFLAGS_$(FLAVOUR))
 CXXFLAGS := -std=c++17 -Wall -Wextra -Werror $(CFLAGS_$(FLAVOUR))
 LDFLAGS  := $(CFLAGS_$(FLAVOUR))
-LDLIBS   := $(shell pkg-config --libs $(PKGS)) -lphonenumber -lstdc++ -lpthread -lm
+LDLIBS   := $(shell pkg-config --libs $(PKGS)) -lcsv -lphonenumber -lstdc++ -lpthread -lm
 
 LIB_C   := $(wildcard src/base/*.c src/store/*.c src/crm/*.c src/http/*.c src/cli/*.c)
 LIB_CXX := $(wildcard src/base/*.cc)
@@ -67,7 +68,7 @@ bench: setup
 	@$(MAKE) --no-print-directory FLAVOUR=release all bench-bins
 	@bench/run
 
-bench-bins: $(BUILD)/bench/bench_lookup
+bench-bins: $(BUILD)/bench/bench_lookup $(BUILD)/bench/bench_network $(BUILD)/bench/bench_duplicates
 
 fuzz: setup
 	@$(MAKE) --no-print-directory CC=clang CXX=clang++ FLAVOUR=fuzz fuzz-bins
@@ -108,7 +109,11 @@ $(GEN)/pinyin_table.c: scripts/gen-pinyin
 	scripts/gen-pinyin /usr/share/unicode/Unihan_Readings.txt.bz2 > $@.tmp && mv $@.tmp $@
 
 # Migrations are compiled in, so a binary always carries the schema it expects.
-$(GEN)/migrations.c: scripts/gen-migrations $(MIGRATIONS)
+# The set of files counts, not only their times: a migration added with an older mtime than the
+# generated file (a checkout, a copy) must still rebuild it.
+MIGRATION_SET := $(GEN)/migrations.set
+$(shell mkdir -p $(GEN) && echo '$(MIGRATIONS)' | cmp -s - $(MIGRATION_SET) || echo '$(MIGRATIONS)' > $(MIGRATION_SET))
+$(GEN)/migrations.c: scripts/gen-migrations $(MIGRATIONS) $(MIGRATION_SET)
 	@mkdir -p $(dir $@)
 	scripts/gen-migrations $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 

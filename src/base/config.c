@@ -80,6 +80,8 @@ int config_set(struct config *config, const char *key, const char *value, struct
 		bad = parse_number(value, 0, 1LL << 60, &config->tier_gold);
 	else if (strcmp(key, "tier_silver") == 0)
 		bad = parse_number(value, 0, 1LL << 60, &config->tier_silver);
+	else if (strcmp(key, "gold_team") == 0)
+		bad = set_text(config->gold_team, sizeof config->gold_team, value);
 	else
 		return gx_fail(err, GX_EVALIDATION, key, "unknown setting '%s'", key);
 	if (bad)
@@ -126,7 +128,7 @@ int config_load(struct config *config, const char *path, struct gx_error *err)
 {
 	static const char *const keys[] = {"listen",   "db",        "web_dir",       "region",
 					   "currency", "max_body",  "threads",       "demo_contacts",
-					   "tier_gold", "tier_silver"};
+					   "tier_gold", "tier_silver", "gold_team"};
 	if (path && load_file(config, path, err) < 0)
 		return GX_EVALIDATION;
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {

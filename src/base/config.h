@@ -19,6 +19,8 @@ struct config {
 	int demo_contacts;       /* demo contacts made for a new database; GUANXI_DEMO_CONTACTS */
 	long long tier_gold;     /* lifetime revenue (minor units) for tier gold; GUANXI_TIER_GOLD */
 	long long tier_silver;   /* ... for tier silver; GUANXI_TIER_SILVER */
+	char gold_team[64];      /* the team that answers gold customers' calls; GUANXI_GOLD_TEAM;
+				  * default "" (no gold line: the best available agent of all) */
 };
 
 void config_defaults(struct config *config);

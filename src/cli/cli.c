@@ -34,6 +34,48 @@ static const struct command {
 	{"demo", cmd_demo, "demo --contacts N [--seed S]",
 	 "Fill an empty database with realistic demo data: N contacts, N/5 accounts, about 10\n"
 	 "interactions and 2 orders per contact over three years. The same seed gives the same data."},
+	{"orgchart", cmd_orgchart, "orgchart ACCOUNT_ID [--format json]",
+	 "Print the org chart of an account: its people as a tree by whom they report to, with\n"
+	 "title, department and role in buying. Exit 1 when the account has no people on file."},
+	{"network", cmd_network, "network contact|account ID [--hops N] [--format json]",
+	 "Everyone connected to a customer within N hops (1..4, default 2): their company, their\n"
+	 "manager and reports, and every relationship valid today. Exit 1 when nobody is."},
+	{"path", cmd_path, "path FROM TO [--max-hops N] [--format json]",
+	 "The shortest chain of relationships from one customer to another, each written as\n"
+	 "contact:ID or account:ID (at most N hops, 1..6, default 4). Exit 1 when there is none."},
+	{"referrals", cmd_referrals, "referrals [--limit N] [--format json]",
+	 "Referral chains (referred_by relationships) from each first referrer down, with the\n"
+	 "lifetime revenue of the customers they brought, highest first. Exit 1 when none."},
+	{"import", cmd_import,
+	 "import FILE [--type contacts|accounts|interactions|orders] [--encoding auto|utf-8|gbk|big5]\n"
+	 "       [--region CN|TW|HK|...] [--mapping NAME] [--dry-run] [--batch N]",
+	 "Import a CSV (any delimiter; UTF-8, GB18030/GBK or Big5), XLSX or vCard file. Type and\n"
+	 "encoding are detected when not given; --region is the default region of numbers written\n"
+	 "without a country code. --dry-run reports what would be created, updated, skipped as\n"
+	 "duplicates and rejected (with line, field and reason) and writes nothing. A real run\n"
+	 "commits in batches, resumes where it stopped (Ctrl-C stops after the current batch),\n"
+	 "and changes nothing when run again on the same file. Exit 3 when rows were rejected."},
+	{"export", cmd_export,
+	 "export --type contacts|accounts|interactions|orders [--format csv|xlsx|vcf] [--q TEXT]\n"
+	 "       [-o FILE]",
+	 "Export records (all, or those matching --q) to CSV, XLSX or, for contacts, vCard 4.0,\n"
+	 "in the columns `guanxi import` reads back. Writes to standard output without -o."},
+	{"duplicates", cmd_duplicates, "duplicates [scan] [--limit N] [--format json]",
+	 "List likely duplicate contacts, best first, with their score and reasons (the same phone\n"
+	 "or email, the same name in any script or pinyin, a similar name, the same company or\n"
+	 "address). `scan` first rescans the whole database (on two threads). Exit 1 when none."},
+	{"merge", cmd_merge,
+	 "merge SURVIVOR MERGED [--kind contact|account] [--format json]\n"
+	 "       guanxi merge --undo MERGE_ID",
+	 "Merge the second record into the first: the survivor keeps its values, takes the ones it\n"
+	 "lacks and unites phones, emails, addresses and tags; interactions, orders, relationships\n"
+	 "and everything else move to it. --undo puts a merged record back."},
+	{"quality", cmd_quality, "quality [--stale-months N] [--format json]",
+	 "The data-quality report: completeness per field, invalid phones, emails and birthdays,\n"
+	 "duplicate clusters, stale records (no interaction in N months, default 12), per owner."},
+	{"privacy", cmd_privacy, "privacy export ID | privacy erase ID",
+	 "export: everything held about contact ID as one JSON document. erase: blank the person's\n"
+	 "data on request, keeping orders and counts, with an audit note without personal data."},
 	{"backup", cmd_backup, "backup FILE",
 	 "Write a consistent copy of the database to FILE, safe while the server runs."},
 	{"migrate", cmd_migrate, "migrate",
@@ -110,12 +152,19 @@ static int parse_args(struct cli *cli, int argc, char **argv, struct gx_error *e
 			cli->help = 1;
 			continue;
 		}
-		if (strncmp(arg, "--", 2) != 0) {
+		if (strncmp(arg, "--", 2) != 0 && strcmp(arg, "-o") != 0) {
 			if (cli->nwords == 8)
 				return gx_fail(err, GX_EBADREQUEST, NULL, "too many arguments");
 			cli->words[cli->nwords++] = arg;
 			continue;
 		}
+		if (strcmp(arg, "--dry-run") == 0 && cli->nflags < 16) { /* the one flag without value */
+			cli->flags[cli->nflags][0] = arg + 2;
+			cli->flags[cli->nflags++][1] = "1";
+			continue;
+		}
+		if (strcmp(arg, "-o") == 0)
+			arg = "--output";
 		if (i + 1 >= argc)
 			return gx_fail(err, GX_EBADREQUEST, NULL, "%s needs a value", arg);
 		const char *value = argv[++i];

@@ -37,5 +37,15 @@ int cmd_search(struct cli *cli);
 int cmd_demo(struct cli *cli);
 int cmd_backup(struct cli *cli);
 int cmd_migrate(struct cli *cli);
+int cmd_duplicates(struct cli *cli);
+int cmd_merge(struct cli *cli);
+int cmd_quality(struct cli *cli);
+int cmd_privacy(struct cli *cli);
+int cmd_import(struct cli *cli);
+int cmd_export(struct cli *cli);
+int cmd_orgchart(struct cli *cli);
+int cmd_network(struct cli *cli);
+int cmd_path(struct cli *cli);
+int cmd_referrals(struct cli *cli);
 
 #endif

@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "cli/cli.h"
 #include "crm/demo.h"
+#include "crm/imports.h"
 #include "crm/users.h"
 #include "http/http.h"
 
@@ -76,7 +77,9 @@ int cmd_serve(struct cli *cli)
 	if (rc == 0 && fresh && cli->config.demo_contacts > 0)
 		rc = fill_demo(&ctx, &err);
 	cli_close(&ctx);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = server_run(&cli->config, &err);
+		imports_shutdown(); /* running imports stop after their batch; they can resume */
+	}
 	return rc < 0 ? cli_fail(&err) : EXIT_OK;
 }

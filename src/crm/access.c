@@ -35,12 +35,13 @@ const char *access_role_name(enum role role)
 
 int access_can_write(const struct actor *actor, enum access_kind kind)
 {
-	/* Rows: roles; columns: account, contact, interaction, order. Finance books orders but
-	 * does not edit customers; service and marketing log contact but do not book orders. */
-	static const unsigned char table[][4] = {
-		[ROLE_ADMIN] = {1, 1, 1, 1},     [ROLE_MANAGER] = {1, 1, 1, 1},
-		[ROLE_SALES] = {1, 1, 1, 1},     [ROLE_SERVICE] = {1, 1, 1, 0},
-		[ROLE_MARKETING] = {1, 1, 1, 0}, [ROLE_FINANCE] = {0, 0, 0, 1},
+	/* Rows: roles; columns: account, contact, interaction, order, relationship. Finance books
+	 * orders but does not edit customers (nor their relationships); service and marketing log
+	 * contact but do not book orders. */
+	static const unsigned char table[][5] = {
+		[ROLE_ADMIN] = {1, 1, 1, 1, 1},     [ROLE_MANAGER] = {1, 1, 1, 1, 1},
+		[ROLE_SALES] = {1, 1, 1, 1, 1},     [ROLE_SERVICE] = {1, 1, 1, 0, 1},
+		[ROLE_MARKETING] = {1, 1, 1, 0, 1}, [ROLE_FINANCE] = {0, 0, 0, 1, 0},
 	};
 	return table[actor->role][kind];
 }

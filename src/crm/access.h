@@ -16,6 +16,7 @@ struct actor {
 	enum role role;
 	char username[64];
 	char team[64]; /* "" when the user has no team */
+	int api_token; /* 1 when authenticated by an API (integration) token, not a session */
 };
 
 /* What every domain function needs: this thread's store connection, the settings, who acts. */
@@ -32,7 +33,13 @@ int access_role_parse(const char *name, enum role *role);
 const char *access_role_name(enum role role);
 
 /* Record kinds as permissions see them. */
-enum access_kind { ACCESS_ACCOUNT, ACCESS_CONTACT, ACCESS_INTERACTION, ACCESS_ORDER };
+enum access_kind {
+	ACCESS_ACCOUNT,
+	ACCESS_CONTACT,
+	ACCESS_INTERACTION,
+	ACCESS_ORDER,
+	ACCESS_RELATIONSHIP, /* between two customers: visible when both ends are */
+};
 
 /* 1 when the role may create, change or delete records of this kind at all (visibility still
  * applies per record). */

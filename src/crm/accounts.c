@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "crm/records.h"
+#include "crm/relationships.h"
 #include "crm/search.h"
 
 static const char *const tiers[] = {"gold", "silver", "bronze", NULL};
@@ -81,8 +82,10 @@ static int reindex_people(struct crm_ctx *ctx, int64_t account_id, struct gx_err
 static int account_after_write(struct crm_ctx *ctx, int64_t id, const json_t *record,
 			       const json_t *old, struct gx_error *err)
 {
-	if (!record)
-		return store_search_put(ctx->store, STORE_INDEX_ACCOUNTS, id, NULL, err);
+	if (!record) {
+		int rc = relationships_forget(ctx, "account", id, err);
+		return rc < 0 ? rc : store_search_put(ctx->store, STORE_INDEX_ACCOUNTS, id, NULL, err);
+	}
 	int rc = search_index_account(ctx, id, err);
 	if (rc == 0 && old &&
 	    !json_equal(json_object_get(old, "name"), json_object_get(record, "name")))

@@ -37,8 +37,8 @@ int audit_record(struct crm_ctx *ctx, const char *entity, int64_t id, const char
 
 static const struct record_kind *kind_of(const char *entity)
 {
-	static const struct record_kind *const kinds[] = {&account_kind, &contact_kind,
-							  &interaction_kind, &order_kind};
+	static const struct record_kind *const kinds[] = {
+		&account_kind, &contact_kind, &interaction_kind, &order_kind, &relationship_kind};
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
 		if (strcmp(kinds[i]->entity, entity) == 0)
 			return kinds[i];
@@ -78,7 +78,7 @@ int audit_list(struct crm_ctx *ctx, const char *entity, int64_t id, json_t **out
 	const struct record_kind *kind = kind_of(entity);
 	if (!kind)
 		return gx_fail(err, GX_EBADREQUEST, "entity",
-			       "entity must be account, contact, interaction or order");
+			       "entity must be account, contact, interaction, order or relationship");
 	int rc = check_access(ctx, kind, id, err);
 	if (rc < 0)
 		return rc;

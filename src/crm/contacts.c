@@ -5,7 +5,9 @@
 
 #include "base/phone.h"
 #include "crm/contacts.h"
+#include "crm/positions.h"
 #include "crm/records.h"
+#include "crm/relationships.h"
 #include "crm/search.h"
 
 static const char *const tiers[] = {"gold", "silver", "bronze", NULL};
@@ -18,6 +20,9 @@ static const struct field contact_fields[] = {
 	{"name", NULL, F_TEXT, FIELD_REQUIRED | FIELD_SORTABLE, 200, NULL, NULL},
 	{"account_id", NULL, F_REF, FIELD_FILTER, 0, NULL, &account_kind},
 	{"title", NULL, F_TEXT, 0, 200, NULL, NULL},
+	{"department", NULL, F_TEXT, FIELD_FILTER, 200, NULL, NULL},
+	{"reports_to_id", NULL, F_REF, FIELD_FILTER, 0, NULL, &contact_kind},
+	{"buying_role", NULL, F_ENUM, FIELD_FILTER, 0, positions_buying_roles, NULL},
 	{"birthday", NULL, F_DATE, 0, 0, NULL, NULL},
 	{"phones", NULL, F_JSON, 0, 0, NULL, NULL},
 	{"emails", NULL, F_JSON, 0, 0, NULL, NULL},
@@ -185,7 +190,6 @@ static int normalise_consent(json_t *record, struct gx_error *err)
 static int normalise_contact(struct crm_ctx *ctx, json_t *record, const json_t *old,
 			     struct gx_error *err)
 {
-	(void)old;
 	int rc = normalise_phones(record, ctx->config->region, err);
 	if (rc == 0)
 		rc = normalise_emails(record, err);
@@ -193,6 +197,8 @@ static int normalise_contact(struct crm_ctx *ctx, json_t *record, const json_t *
 		rc = normalise_addresses(record, err);
 	if (rc == 0)
 		rc = normalise_consent(record, err);
+	if (rc == 0)
+		rc = positions_normalise(ctx, record, old, err);
 	return rc;
 }
 
@@ -227,10 +233,13 @@ static int index_phones(struct crm_ctx *ctx, int64_t id, const json_t *record,
 static int contact_after_write(struct crm_ctx *ctx, int64_t id, const json_t *record,
 			       const json_t *old, struct gx_error *err)
 {
-	(void)old;
-	if (!record) /* the phone rows went with the contact (ON DELETE CASCADE) */
-		return store_search_put(ctx->store, STORE_INDEX_CONTACTS, id, NULL, err);
+	if (!record) { /* phones and positions went with the contact (ON DELETE CASCADE) */
+		int rc = relationships_forget(ctx, "contact", id, err);
+		return rc < 0 ? rc : store_search_put(ctx->store, STORE_INDEX_CONTACTS, id, NULL, err);
+	}
 	int rc = index_phones(ctx, id, record, err);
+	if (rc == 0)
+		rc = positions_track(ctx, id, record, old, err);
 	return rc < 0 ? rc : search_index_contact(ctx, id, err);
 }
 

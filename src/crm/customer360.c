@@ -6,6 +6,7 @@
 #include "base/clock.h"
 #include "base/money.h"
 #include "crm/records.h"
+#include "crm/relationships.h"
 #include "crm/sql.h"
 
 static json_t *time_or_null(struct store_stmt *stmt, int col)
@@ -167,6 +168,16 @@ static int history(struct crm_ctx *ctx, const char *by, int64_t id, json_t *view
 	return rc;
 }
 
+/* The customer's relationships (latest 50, both directions, both ends visible). */
+static int relationships(struct crm_ctx *ctx, const char *kind, int64_t id, json_t *view,
+			 struct gx_error *err)
+{
+	json_t *list = NULL;
+	int rc = relationships_of(ctx, kind, id, 50, &list, err);
+	json_object_set_new(view, "relationships", list ? list : json_array());
+	return rc;
+}
+
 static int finish(json_t *view, int rc, json_t **out)
 {
 	if (rc < 0) {
@@ -187,6 +198,8 @@ int customer360_contact(struct crm_ctx *ctx, int64_t id, json_t **out, struct gx
 	rc = related(ctx, &account_kind, contact, "account_id", view, "account", err);
 	if (rc == 0)
 		rc = history(ctx, "contact_id", id, view, err);
+	if (rc == 0)
+		rc = relationships(ctx, "contact", id, view, err);
 	return finish(view, rc, out);
 }
 
@@ -229,5 +242,7 @@ int customer360_account(struct crm_ctx *ctx, int64_t id, json_t **out, struct gx
 		rc = people(ctx, id, view, err);
 	if (rc == 0)
 		rc = history(ctx, "account_id", id, view, err);
+	if (rc == 0)
+		rc = relationships(ctx, "account", id, view, err);
 	return finish(view, rc, out);
 }

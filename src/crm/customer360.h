@@ -7,10 +7,11 @@
 
 #include "crm/access.h"
 
-/* {"contact", "account", "figures", "interactions" (latest 20), "orders" (latest 10)}. */
+/* {"contact", "account", "figures", "interactions" (latest 20), "orders" (latest 10),
+ * "relationships" (latest 50, see relationships_of)}. */
 int customer360_contact(struct crm_ctx *ctx, int64_t id, json_t **out, struct gx_error *err);
 /* {"account", "parent", "figures", "people" (first 200 and people_count), "interactions",
- * "orders"}. */
+ * "orders", "relationships"}. */
 int customer360_account(struct crm_ctx *ctx, int64_t id, json_t **out, struct gx_error *err);
 
 /* The derived figures alone: first_contact_at, last_contact_at, interaction_count, order_count,

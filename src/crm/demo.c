@@ -173,6 +173,24 @@ static const char *const last_names[] = {
     "Ng",     "Tsang",    "Huang",    "Lin",    "Wu",      "Zhang",  "Liu",    "Yang",
 };
 
+/* Departments, by enum lang: the boss's first, then the heads' (see org_place). */
+static const char *const departments[][3] = {
+    {"总经办", "總經辦", "Management"},       {"销售部", "銷售部", "Sales"},
+    {"采购部", "採購部", "Procurement"},      {"技术部", "技術部", "Engineering"},
+    {"财务部", "財務部", "Finance"},          {"市场部", "行銷部", "Marketing"},
+    {"运营部", "營運部", "Operations"},       {"人力资源部", "人力資源部", "Human Resources"},
+    {"客服部", "客服部", "Customer Service"},
+};
+
+/* Notes on some relationships, by enum lang. */
+static const char *const relationship_notes[][3] = {
+    {"老客户介绍", "老客戶介紹", "Introduced by an existing customer"},
+    {"在展会上认识", "在展會上認識", "Met at a trade fair"},
+    {"大学同学", "大學同學", "Were at university together"},
+    {"联合投标过项目", "聯合投標過專案", "Bid on a project together"},
+    {"长期合作", "長期合作", "Long-standing cooperation"},
+};
+
 /* The job, by enum lang. */
 static const char *const titles[][3] = {
     {"总经理", "總經理", "General Manager"},
@@ -498,6 +516,7 @@ struct demo_account {
 	int64_t created_at;
 	float scale;       /* how many times a one-person buyer's quantities it orders (Pareto) */
 	uint32_t contacts; /* how many people it has */
+	int64_t first_id;  /* of its first person; its people have consecutive ids */
 	unsigned char city;
 	unsigned char origin;
 };
@@ -522,6 +541,10 @@ struct demo_contact {
 	int nemails;
 	const char *tags[3];
 	int ntags;
+	/* its place at its company (org_place) */
+	int64_t k; /* 0: the first person, the boss */
+	int64_t reports_to_id;
+	const char *department, *buying_role;
 };
 
 /* Rows are gathered per table and written by multi-row INSERTs: SQLite then starts one
@@ -532,6 +555,8 @@ enum table {
 	T_ACCOUNTS,
 	T_ACCOUNT_DOCS,
 	T_CONTACTS,
+	T_POSITIONS,
+	T_RELATIONSHIPS,
 	T_PHONES,
 	T_CONTACT_DOCS,
 	T_INTERACTIONS,
@@ -552,8 +577,15 @@ static const struct table_spec {
      * index per document and cost four times as much. */
     [T_ACCOUNT_DOCS] = {"search_accounts(id, doc)", 2, 16000},
     [T_CONTACTS] = {"contacts(id, name, account_id, title, birthday, phones, emails, addresses, "
-                    "owner_id, tags, consent, created_at, updated_at)",
-                    13, 64},
+                    "owner_id, tags, consent, created_at, updated_at, department, "
+                    "reports_to_id, buying_role)",
+                    16, 64},
+    [T_POSITIONS] = {"contact_positions(contact_id, account_id, title, department, buying_role, "
+                     "valid_from, valid_to)",
+                     7, 500},
+    [T_RELATIONSHIPS] = {"relationships(from_kind, from_id, to_kind, to_id, type, strength, note, "
+                         "valid_from, valid_to, created_at, updated_at)",
+                         11, 500},
     [T_PHONES] = {"contact_phones(e164, contact_id)", 2, 500},
     [T_CONTACT_DOCS] = {"search_contacts(id, doc)", 2, 16000},
     [T_INTERACTIONS] = {"interactions(id, contact_id, account_id, channel, direction, "
@@ -649,7 +681,15 @@ struct demo_run {
 	struct buf sql; /* text of the next multi-row INSERT, reused */
 };
 
-enum stream { STREAM_ACCOUNT, STREAM_CONTACT, STREAM_INTERACTIONS, STREAM_ORDERS, STREAM_PLAN };
+enum stream {
+	STREAM_ACCOUNT,
+	STREAM_CONTACT,
+	STREAM_INTERACTIONS,
+	STREAM_ORDERS,
+	STREAM_PLAN,
+	STREAM_ORG,   /* a person's place in the org chart, positions and relationships */
+	STREAM_LINKS, /* an account's relationships */
+};
 
 static void buf_reset(struct buf *b)
 {
@@ -1412,6 +1452,58 @@ static void add_account_rows(struct demo_run *run, int64_t id, const struct demo
 	run->docs[0].failed |= !buf_text(doc);
 }
 
+static void day_text(int64_t t, char *out, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, size, "%Y-%m-%d", &tm);
+}
+
+static void add_relationship(struct demo_run *run, struct rng *r, const char *kind, int64_t from,
+                             int64_t to, const char *type, int64_t since, enum lang lang)
+{
+	char from_day[16], to_day[16];
+	int64_t ended = rng_percent(r, 8) ? rng_range(r, since, run->now) : 0;
+	day_text(since, from_day, sizeof from_day);
+	if (ended)
+		day_text(ended, to_day, sizeof to_day);
+	struct rows *rows = &run->batch->rows[T_RELATIONSHIPS];
+	add_static(rows, kind);
+	add_int(rows, from);
+	add_static(rows, kind);
+	add_int(rows, to);
+	add_static(rows, type);
+	add_int(rows, 1 + rng_below(r, 5));
+	add_static(rows, rng_percent(r, 30)
+	                     ? relationship_notes[rng_below(r, COUNT(relationship_notes))][lang]
+	                     : NULL);
+	add_copy(rows, rng_percent(r, 70) ? from_day : NULL);
+	add_copy(rows, ended ? to_day : NULL);
+	add_int(rows, since);
+	add_int(rows, since);
+	run->stats.relationships++;
+}
+
+/* An account's relationships with earlier accounts: partners, suppliers, competitors, referrals. */
+static void add_account_links(struct demo_run *run, int64_t index, const struct demo_account *a)
+{
+	if (index == 0)
+		return;
+	static const char *const types[] = {"partner", "supplier", "competitor", "referred_by",
+	                                    "customer_of"};
+	static const unsigned percent[] = {6, 4, 3, 3, 2};
+	struct rng r = rng_for(run->opt->seed, STREAM_LINKS, (uint64_t)index);
+	enum lang lang = a->origin == ORIGIN_US   ? LANG_EN
+	                 : a->origin == ORIGIN_CN ? LANG_HANS
+	                                          : LANG_HANT;
+	for (size_t i = 0; i < COUNT(types); i++)
+		if (rng_percent(&r, percent[i]))
+			add_relationship(run, &r, "account", index + 1, rng_range(&r, 1, index),
+			                 types[i], a->created_at + rng_range(&r, 0, 90 * DAY),
+			                 lang);
+}
+
 static void make_account(struct demo_run *run, int64_t index)
 {
 	struct rng r = rng_for(run->opt->seed, STREAM_ACCOUNT, (uint64_t)index);
@@ -1439,6 +1531,7 @@ static void make_account(struct demo_run *run, int64_t index)
 	a->name = keep(run, row.name);
 	a->domain = keep(run, row.domain);
 	add_account_rows(run, index + 1, a, &row);
+	add_account_links(run, index, a);
 	run->stats.accounts++;
 }
 
@@ -1641,6 +1734,13 @@ static int plan_contacts(struct demo_run *run, struct gx_error *err)
 		rank = rank < run->naccounts ? rank : run->naccounts - 1;
 		run->accounts[rank * SPREAD_PRIME % run->naccounts].contacts++;
 	}
+	/* As make_contacts numbers them: each company's people, then its share of private ones. */
+	int64_t next = 1;
+	for (int64_t a = 0; a < run->naccounts; a++) {
+		run->accounts[a].first_id = next;
+		next += run->accounts[a].contacts + ((a + 1) * run->nprivate / run->naccounts -
+		                                     a * run->nprivate / run->naccounts);
+	}
 	return 0;
 }
 
@@ -1716,7 +1816,108 @@ static const char *contact_doc(struct demo_run *run, const struct demo_contact *
 	return buf_text(doc);
 }
 
-static void add_contact_row(struct demo_run *run, struct rng *r, const struct demo_contact *c)
+/* The org chart of a company with n people, by their order k: the boss (k = 0) has up to
+ * ORG_HEADS heads of department, everyone else up to ORG_FAN reports, so a company of 2,000 is
+ * six levels deep. Managers come before their reports, so reports_to_id always points back. */
+#define ORG_HEADS 6
+#define ORG_FAN 4
+
+static int64_t org_manager(int64_t k)
+{
+	return k <= ORG_HEADS ? 0 : 1 + (k - ORG_HEADS - 1) / ORG_FAN;
+}
+
+/* Department, manager and buying role of c (of a company); its own stream, so that the rest of
+ * the person stays as it was. */
+static void org_place(struct rng *r, struct demo_contact *c)
+{
+	if (!c->account)
+		return;
+	int64_t head = c->k;
+	while (head > ORG_HEADS)
+		head = org_manager(head);
+	/* The heads' departments turn with the company, so companies differ. */
+	size_t dept =
+	    head == 0 ? 0 : 1 + (size_t)((head - 1 + c->account_id) % (COUNT(departments) - 1));
+	c->department = departments[dept][c->lang];
+	c->reports_to_id = c->k == 0 ? 0 : c->account->first_id + org_manager(c->k);
+	unsigned x = rng_below(r, 100);
+	if (c->k == 0)
+		c->buying_role = x < 90 ? "decision_maker" : "influencer";
+	else if (c->k <= ORG_HEADS)
+		c->buying_role = x < 30                ? "influencer"
+		                 : x < 42              ? "champion"
+		                 : x < 50              ? "blocker"
+		                 : x < 58              ? "decision_maker"
+		                 : x < 64 || dept == 2 ? "buyer"
+		                 : x < 70              ? "gatekeeper"
+		                                       : NULL;
+	else
+		c->buying_role = x < 18                ? "user"
+		                 : x < 26 || dept == 2 ? "buyer"
+		                 : x < 30              ? "gatekeeper"
+		                                       : NULL;
+}
+
+static void add_position(struct demo_run *run, const struct demo_contact *c, int64_t account_id,
+                         const char *title, int current, int64_t from, int64_t to)
+{
+	struct rows *rows = &run->batch->rows[T_POSITIONS];
+	add_int(rows, c->id);
+	add_id(rows, account_id);
+	add_static(rows, title);
+	add_static(rows, current ? c->department : NULL);
+	add_static(rows, current ? c->buying_role : NULL);
+	add_int(rows, from);
+	add_id(rows, to);
+	run->stats.positions++;
+}
+
+/* The position history (one open row, as contacts.c keeps it; some people were promoted, some
+ * came from another company) and the person's relationships: colleagues, referrals, friends,
+ * former colleagues. Each relationship points back to an earlier person (to < from), so none is
+ * made twice or both ways round. */
+static void add_history(struct demo_run *run, struct rng *r, const struct demo_contact *c,
+                        const char *title)
+{
+	/* Oldest first: positions.c lists the newest by id first. */
+	int64_t before = 0; /* a person at the company they came from */
+	if (c->account && rng_percent(r, 8) && run->naccounts > 1) {
+		int64_t p = rng_range(r, 0, run->naccounts - 2);
+		p += p >= c->account_id - 1;
+		const struct demo_account *prev = &run->accounts[p];
+		int64_t left = c->created_at - rng_range(r, 30 * DAY, 3 * 365 * DAY);
+		int64_t came = left - rng_range(r, 365 * DAY, 6 * 365 * DAY);
+		add_position(run, c, p + 1, titles[rng_below(r, COUNT(titles))][c->lang], 0, came,
+		             left);
+		before = prev->first_id + rng_range(r, 0, prev->contacts - 1);
+	}
+	int64_t since = c->created_at;
+	if (c->account && title && rng_percent(r, 15)) {
+		int64_t moved = c->created_at +
+		                (int64_t)(rng_unit(r) * 0.6 * (double)(run->now - c->created_at));
+		add_position(run, c, c->account_id, titles[rng_below(r, COUNT(titles))][c->lang], 0,
+		             c->created_at, moved);
+		since = moved;
+	}
+	if (c->account_id || title)
+		add_position(run, c, c->account_id, title, 1, since, 0);
+	if (before && before < c->id)
+		add_relationship(run, r, "contact", c->id, before, "former_colleague",
+		                 c->created_at, c->lang);
+	if (c->account && c->k >= 2 && rng_percent(r, 10))
+		add_relationship(run, r, "contact", c->id, c->id - 1, "colleague", c->created_at,
+		                 c->lang);
+	if (c->id > 1 && rng_percent(r, 4))
+		add_relationship(run, r, "contact", c->id, rng_range(r, 1, c->id - 1),
+		                 "referred_by", c->created_at, c->lang);
+	if (c->id > 1 && rng_percent(r, 2))
+		add_relationship(run, r, "contact", c->id, rng_range(r, 1, c->id - 1),
+		                 rng_percent(r, 70) ? "friend" : "family", c->created_at, c->lang);
+}
+
+static const char *add_contact_row(struct demo_run *run, struct rng *r,
+                                   const struct demo_contact *c)
 {
 	char birthday[16], consent[64];
 	int has_birthday = rng_percent(r, 55);
@@ -1751,6 +1952,10 @@ static void add_contact_row(struct demo_run *run, struct rng *r, const struct de
 	add_copy(rows, consent);
 	add_int(rows, c->created_at);
 	add_int(rows, updated);
+	add_static(rows, c->department);
+	add_id(rows, c->reports_to_id);
+	add_static(rows, c->buying_role);
+	return title;
 }
 
 /* The caller-id index, one row per distinct number of the contact as contacts.c keeps it,
@@ -1943,13 +2148,16 @@ static void add_orders(struct demo_run *run, const struct demo_contact *c, int64
 
 /* One contact with its phones, search document, interactions and orders. */
 static void make_contact(struct demo_run *run, int64_t index, const struct demo_account *account,
-                         int first)
+                         int64_t k)
 {
 	struct demo_contact *c = &run->contact;
 	struct rng r = rng_for(run->opt->seed, STREAM_CONTACT, (uint64_t)index);
 	memset(c, 0, sizeof *c);
-	gen_contact(run, &r, index, account, first, c);
-	add_contact_row(run, &r, c);
+	gen_contact(run, &r, index, account, k == 0, c);
+	c->k = k;
+	struct rng org = rng_for(run->opt->seed, STREAM_ORG, (uint64_t)index);
+	org_place(&org, c);
+	add_history(run, &org, c, add_contact_row(run, &r, c));
 	keep_phones(run, c);
 	const char *doc = contact_doc(run, c);
 	add_int(&run->docs[1], c->id);
@@ -1971,7 +2179,7 @@ static int make_contacts(struct demo_run *run)
 		    (a + 1) * run->nprivate / run->naccounts - a * run->nprivate / run->naccounts;
 		for (int64_t k = 0; k < account->contacts + alone; k++) {
 			int with = k < account->contacts;
-			make_contact(run, index++, with ? account : NULL, k == 0);
+			make_contact(run, index++, with ? account : NULL, k);
 			if (batch_cells(run->batch) && !hand_over(run, "contacts", index, total, 0))
 				return 0;
 		}
@@ -2120,10 +2328,9 @@ static int put_audit(struct demo_run *run, struct gx_error *err)
 		const char *entity;
 		int64_t rows;
 	} tables[] = {
-	    {"account", run->stats.accounts},
-	    {"contact", run->stats.contacts},
-	    {"interaction", run->stats.interactions},
-	    {"order", run->stats.orders},
+	    {"account", run->stats.accounts},           {"contact", run->stats.contacts},
+	    {"interaction", run->stats.interactions},   {"order", run->stats.orders},
+	    {"relationship", run->stats.relationships},
 	};
 	for (size_t i = 0; i < COUNT(tables); i++) {
 		char changes[128];

@@ -24,7 +24,8 @@ struct demo_options {
 
 struct demo_stats {
 	int64_t users, accounts, contacts, interactions, orders;
-	double seconds; /* wall time of demo_generate */
+	int64_t relationships, positions; /* relationships; contact_positions rows */
+	double seconds;                   /* wall time of demo_generate */
 };
 
 /* Fills an empty database: GX_ECONFLICT when it already holds accounts, contacts, interactions

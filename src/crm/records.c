@@ -15,8 +15,8 @@
 #include "crm/search.h"
 #include "crm/sql.h"
 
-static const struct record_kind *const all_kinds[] = {&account_kind, &contact_kind,
-						      &interaction_kind, &order_kind};
+static const struct record_kind *const all_kinds[] = {
+	&account_kind, &contact_kind, &interaction_kind, &order_kind, &relationship_kind};
 #define NKINDS (sizeof all_kinds / sizeof all_kinds[0])
 
 const struct record_kind *records_kind(const char *plural)
@@ -285,6 +285,12 @@ static int check_body(const struct record_kind *kind, const json_t *body, int is
 			return rc;
 	}
 	return 0;
+}
+
+int records_check_body(const struct record_kind *kind, const json_t *body, int is_create,
+		       struct gx_error *err)
+{
+	return check_body(kind, body, is_create, err);
 }
 
 static int check_required(const struct record_kind *kind, const json_t *record,

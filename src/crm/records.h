@@ -64,13 +64,18 @@ struct record_kind {
 			   struct gx_error *err);
 };
 
-extern const struct record_kind account_kind, contact_kind, interaction_kind, order_kind;
+extern const struct record_kind account_kind, contact_kind, interaction_kind, order_kind,
+	relationship_kind;
 
 /* The kind whose collection is named `plural` ("contacts"), or NULL. */
 const struct record_kind *records_kind(const char *plural);
 
 int records_create(struct crm_ctx *ctx, const struct record_kind *kind, const json_t *body,
 		   json_t **out, struct gx_error *err);
+/* The checks of a create (is_create) or patch body without writing: every key a writable field
+ * of the right type, length and choice. Importers check rows with it before a batch. */
+int records_check_body(const struct record_kind *kind, const json_t *body, int is_create,
+		       struct gx_error *err);
 /* GX_ENOTFOUND when absent or not visible to the actor. */
 int records_get(struct crm_ctx *ctx, const struct record_kind *kind, int64_t id, json_t **out,
 		struct gx_error *err);

@@ -195,7 +195,7 @@ int sessions_authenticate(struct store *store, const char *token, struct actor *
 	/* One query per request: the token and its user together. */
 	struct store_stmt *stmt = store_prepare(
 		store,
-		"SELECT u.id, u.username, u.role, u.team FROM tokens t JOIN users u ON u.id = "
+		"SELECT u.id, u.username, u.role, u.team, t.kind FROM tokens t JOIN users u ON u.id = "
 		"t.user_id WHERE t.token_hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?) AND "
 		"u.active = 1",
 		err);
@@ -204,8 +204,10 @@ int sessions_authenticate(struct store *store, const char *token, struct actor *
 	store_bind_text(stmt, 1, hex);
 	store_bind_int(stmt, 2, clock_now());
 	int rc = store_step(stmt, err);
-	if (rc == STORE_ROW)
+	if (rc == STORE_ROW) {
 		users_actor_row(stmt, actor);
+		actor->api_token = strcmp(store_col_text(stmt, 4), "api") == 0;
+	}
 	store_done(stmt);
 	if (rc < 0)
 		return rc;

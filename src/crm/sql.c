@@ -82,6 +82,21 @@ void sql_visible(struct sql *q, const struct actor *actor, enum access_kind kind
 		owner_visible(q, actor, "r.owner_id");
 		return;
 	}
+	if (kind == ACCESS_RELATIONSHIP) {
+		/* Both ends (of one kind): a relationship never reveals a customer. */
+		sql_add(q,
+		        "(CASE r.from_kind WHEN 'contact' THEN EXISTS (SELECT 1 FROM contacts vf "
+		        "WHERE vf.id = r.from_id AND ");
+		owner_visible(q, actor, "vf.owner_id");
+		sql_add(q, ") AND EXISTS (SELECT 1 FROM contacts vt WHERE vt.id = r.to_id AND ");
+		owner_visible(q, actor, "vt.owner_id");
+		sql_add(q, ") ELSE EXISTS (SELECT 1 FROM accounts vf WHERE vf.id = r.from_id AND ");
+		owner_visible(q, actor, "vf.owner_id");
+		sql_add(q, ") AND EXISTS (SELECT 1 FROM accounts vt WHERE vt.id = r.to_id AND ");
+		owner_visible(q, actor, "vt.owner_id");
+		sql_add(q, ") END)");
+		return;
+	}
 	/* Interactions and orders belong to whoever may see their contact or their account. */
 	sql_add(q, "(EXISTS (SELECT 1 FROM contacts vc WHERE vc.id = r.contact_id AND ");
 	owner_visible(q, actor, "vc.owner_id");

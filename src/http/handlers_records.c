@@ -65,6 +65,8 @@ void h_create(struct request *req, struct reply *reply, const void *kind)
 	struct gx_error err = {0};
 	json_t *out = NULL;
 	int rc = records_create(&req->ctx, kind, req->body, &out, &err);
+	if (rc == 0)
+		quality_annotate(req, kind, out);
 	reply_result(reply, rc, 201, out, &err);
 }
 
@@ -81,6 +83,8 @@ void h_update(struct request *req, struct reply *reply, const void *kind)
 	struct gx_error err = {0};
 	json_t *out = NULL;
 	int rc = records_update(&req->ctx, kind, req->params[0], req->body, &out, &err);
+	if (rc == 0)
+		quality_annotate(req, kind, out);
 	reply_result(reply, rc, 200, out, &err);
 }
 

@@ -19,10 +19,13 @@ struct request {
 	const char *method;
 	const char *path;
 	json_t *body;       /* the parsed JSON body of POST/PATCH/PUT, else NULL */
+	const char *raw;    /* the body as sent: a file upload (POST /imports) is not JSON */
+	size_t raw_len;
 	int64_t params[ROUTE_MAX_PARAMS]; /* the {id}s of the route, in order */
 	struct crm_ctx ctx; /* the signed-in actor (unset on public routes) */
 	const char *token;  /* the session or API token that authenticated the request */
 	char client[64];    /* the peer address, for throttling */
+	void *pending;      /* the server's state of the request (http_defer) */
 };
 
 struct reply {
@@ -30,6 +33,8 @@ struct reply {
 	json_t *body;         /* owned; NULL for 204 */
 	char set_cookie[160]; /* a Set-Cookie header value, or "" */
 	int retry_after;      /* seconds, or 0 */
+	struct MHD_Response *response; /* a response of its own to queue instead of body (the
+					* event stream); owned */
 };
 
 /* Sets the reply from a domain result: on rc == 0 status and value (owned), otherwise the
@@ -37,6 +42,15 @@ struct reply {
 int reply_result(struct reply *reply, int rc, int status, json_t *value,
 		 const struct gx_error *err);
 int reply_error(struct reply *reply, int code, const char *field, const char *message);
+
+/* A reply given later, from another thread, without holding the worker thread meanwhile (a call
+ * event waits for its group commit): the handler calls http_defer and leaves reply alone; the
+ * work calls http_finish with the handle exactly once, which sets the reply as reply_result
+ * does and sends it. */
+struct http_later;
+struct http_later *http_defer(struct request *req);
+void http_finish(struct http_later *later, int rc, int status, json_t *value,
+		 const struct gx_error *err);
 
 /* A query parameter, or NULL. */
 const char *request_query(const struct request *req, const char *name);

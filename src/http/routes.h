@@ -45,4 +45,45 @@ void h_lookup_phone(struct request *req, struct reply *reply, const void *data);
 void h_search(struct request *req, struct reply *reply, const void *data);
 void h_audit(struct request *req, struct reply *reply, const void *data);
 
+/* handlers_quality.c */
+void h_duplicates_list(struct request *req, struct reply *reply, const void *data);
+void h_duplicates_scan(struct request *req, struct reply *reply, const void *data);
+void h_duplicates_check(struct request *req, struct reply *reply, const void *data);
+void h_duplicates_dismiss(struct request *req, struct reply *reply, const void *data);
+void h_merge(struct request *req, struct reply *reply, const void *kind);
+void h_merge_undo(struct request *req, struct reply *reply, const void *data);
+void h_quality(struct request *req, struct reply *reply, const void *data);
+void h_privacy_export(struct request *req, struct reply *reply, const void *data);
+void h_privacy_erase(struct request *req, struct reply *reply, const void *data);
+/* Adds "warnings" and, for contacts, "possible_duplicates" to a create or update reply when
+ * there are any. */
+void quality_annotate(struct request *req, const void *kind, json_t *record);
+
+/* handlers_relationships.c */
+void h_customer_relationships(struct request *req, struct reply *reply, const void *kind_name);
+void h_orgchart(struct request *req, struct reply *reply, const void *data);
+void h_contact_positions(struct request *req, struct reply *reply, const void *data);
+void h_account_positions(struct request *req, struct reply *reply, const void *data);
+void h_network(struct request *req, struct reply *reply, const void *kind_name);
+void h_paths(struct request *req, struct reply *reply, const void *data);
+void h_uncontacted_decision_makers(struct request *req, struct reply *reply, const void *data);
+void h_referrals(struct request *req, struct reply *reply, const void *data);
+
+/* handlers_cti.c and events.c */
+void h_cti_call(struct request *req, struct reply *reply, const void *data);
+void h_presence_get(struct request *req, struct reply *reply, const void *data);
+void h_presence_set(struct request *req, struct reply *reply, const void *data);
+void h_agents(struct request *req, struct reply *reply, const void *data);
+void h_agent_update(struct request *req, struct reply *reply, const void *data);
+void h_events(struct request *req, struct reply *reply, const void *data);
+
+/* handlers_imports.c */
+void h_imports_create(struct request *req, struct reply *reply, const void *data);
+void h_imports_preview(struct request *req, struct reply *reply, const void *data);
+void h_imports_get(struct request *req, struct reply *reply, const void *data);
+void h_imports_cancel(struct request *req, struct reply *reply, const void *data);
+void h_import_mappings_list(struct request *req, struct reply *reply, const void *data);
+void h_import_mappings_save(struct request *req, struct reply *reply, const void *data);
+void h_export(struct request *req, struct reply *reply, const void *kind);
+
 #endif

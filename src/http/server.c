@@ -16,6 +16,8 @@
 
 #include "base/buf.h"
 #include "base/log.h"
+#include "crm/cti.h"
+#include "http/events.h"
 #include "http/http.h"
 
 struct server {
@@ -26,11 +28,44 @@ struct server {
 	atomic_int in_flight;
 };
 
+enum later_state { LATER_NONE, LATER_WAITING, LATER_DONE };
+
 /* Per connection-request state, from the first call of the access handler to completion. */
 struct pending {
 	struct buf body;
 	int too_large;
+	/* a deferred reply (http_defer): suspended while waiting, resumed by http_finish */
+	struct MHD_Connection *connection;
+	enum later_state later;
+	int suspended;
+	struct reply reply;
 };
+
+/* Orders a deferred reply's suspend before its resume (as events.c does for streams). */
+static pthread_mutex_t later_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct http_later *http_defer(struct request *req)
+{
+	struct pending *pending = req->pending;
+	pending->later = LATER_WAITING;
+	pending->connection = req->connection;
+	return (struct http_later *)pending;
+}
+
+void http_finish(struct http_later *later, int rc, int status, json_t *value,
+		 const struct gx_error *err)
+{
+	struct pending *pending = (struct pending *)later;
+	pthread_mutex_lock(&later_lock);
+	pending->reply = (struct reply){.status = 200};
+	reply_result(&pending->reply, rc, status, value, err);
+	pending->later = LATER_DONE;
+	if (pending->suspended) {
+		pending->suspended = 0;
+		MHD_resume_connection(pending->connection);
+	}
+	pthread_mutex_unlock(&later_lock);
+}
 
 static _Thread_local struct store *thread_store;
 
@@ -69,8 +104,22 @@ void http_security_headers(struct MHD_Response *response)
 	MHD_add_response_header(response, "X-Frame-Options", "DENY");
 }
 
+/* A handler's own response (the event stream): the common headers, then queued as it is. */
+static enum MHD_Result send_stream(struct MHD_Connection *connection, struct reply *reply)
+{
+	MHD_add_response_header(reply->response, "Cache-Control", "no-store");
+	http_security_headers(reply->response);
+	enum MHD_Result ret =
+		MHD_queue_response(connection, (unsigned)reply->status, reply->response);
+	MHD_destroy_response(reply->response);
+	reply->response = NULL;
+	return ret;
+}
+
 static enum MHD_Result send_reply(struct MHD_Connection *connection, struct reply *reply)
 {
+	if (reply->response)
+		return send_stream(connection, reply);
 	char *text = reply->body ? json_dumps(reply->body, JSON_COMPACT) : NULL;
 	struct MHD_Response *response =
 		text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE)
@@ -124,17 +173,37 @@ static void parse_body(struct request *req, struct pending *pending, struct repl
 	}
 }
 
+/* File uploads (POST /api/v1/imports and .../preview) are CSV, XLSX or vCard, not JSON, and
+ * may be larger than other bodies. */
+#define UPLOAD_MAX_BODY (256u << 20)
+static int is_upload(const char *method, const char *url)
+{
+	return strcmp(method, "POST") == 0 &&
+	       (strcmp(url, "/api/v1/imports") == 0 || strcmp(url, "/api/v1/imports/preview") == 0);
+}
+
 static int has_body(const char *method)
 {
 	return strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0 ||
 	       strcmp(method, "PUT") == 0;
 }
 
+/* The deferred reply, once http_finish set it. */
+static enum MHD_Result send_later(struct MHD_Connection *connection, struct pending *pending)
+{
+	pending->later = LATER_NONE;
+	enum MHD_Result ret = send_reply(connection, &pending->reply);
+	json_decref(pending->reply.body);
+	pending->reply.body = NULL;
+	return ret;
+}
+
 static enum MHD_Result answer(struct server *server, struct MHD_Connection *connection,
 			      const char *url, const char *method, struct pending *pending)
 {
 	struct reply reply = {.status = 200};
-	struct request req = {.connection = connection, .method = method, .path = url};
+	struct request req = {
+		.connection = connection, .method = method, .path = url, .pending = pending};
 	struct gx_error err = {0};
 	client_address(connection, req.client, sizeof req.client);
 	req.ctx.config = server->config;
@@ -145,12 +214,27 @@ static enum MHD_Result answer(struct server *server, struct MHD_Connection *conn
 		reply_error(&reply, GX_ETOOLARGE, NULL, message);
 	} else if (!(req.ctx.store = worker_store(server, &err))) {
 		reply_result(&reply, GX_EINTERNAL, 0, NULL, &err);
+	} else if (is_upload(method, url)) {
+		req.raw = pending->body.data ? pending->body.data : "";
+		req.raw_len = pending->body.len;
 	} else if (has_body(method) && pending->body.len > 0) {
 		parse_body(&req, pending, &reply);
 	}
 	if (reply.status == 200)
 		api_dispatch(&req, &reply);
 	json_decref(req.body);
+	if (pending->later != LATER_NONE) {
+		/* deferred: sent when the work finishes, unless it already has */
+		pthread_mutex_lock(&later_lock);
+		int waiting = pending->later == LATER_WAITING;
+		if (waiting) {
+			pending->suspended = 1;
+			MHD_suspend_connection(connection);
+		}
+		pthread_mutex_unlock(&later_lock);
+		json_decref(reply.body);
+		return waiting ? MHD_YES : send_later(connection, pending);
+	}
 	enum MHD_Result ret = send_reply(connection, &reply);
 	json_decref(reply.body);
 	return ret;
@@ -172,13 +256,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 	}
 	if (*upload_data_size) {
 		/* Keep reading an oversized body (and drop it) so the 413 reaches the client. */
-		if (pending->body.len + *upload_data_size > server->config->max_body)
+		size_t limit = is_upload(method, url) && server->config->max_body < UPLOAD_MAX_BODY
+				       ? UPLOAD_MAX_BODY
+				       : server->config->max_body;
+		if (pending->body.len + *upload_data_size > limit)
 			pending->too_large = 1;
 		else
 			buf_append_n(&pending->body, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (pending->later == LATER_DONE) /* resumed by http_finish */
+		return send_later(connection, pending);
 	if (strncmp(url, "/api/", 5) != 0 && strcmp(url, "/api") != 0)
 		return (enum MHD_Result)static_serve(connection, server->config, method, url);
 	return answer(server, connection, url, method, pending);
@@ -194,6 +283,7 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **st
 	if (!pending)
 		return;
 	buf_free(&pending->body);
+	json_decref(pending->reply.body);
 	free(pending);
 	*state = NULL;
 	atomic_fetch_sub(&server->in_flight, 1);
@@ -249,7 +339,8 @@ int server_run(const struct config *config, struct gx_error *err)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	struct server server = {.config = config, .lock = PTHREAD_MUTEX_INITIALIZER};
 	struct MHD_Daemon *daemon = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC, 0, NULL, NULL, on_request,
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME,
+		0, NULL, NULL, on_request,
 		&server, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
 		(unsigned)worker_threads(config), MHD_OPTION_NOTIFY_COMPLETED, on_completed, &server,
 		MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT, 4096u,
@@ -257,6 +348,16 @@ int server_run(const struct config *config, struct gx_error *err)
 	if (!daemon)
 		return gx_fail(err, GX_EINTERNAL, "listen", "cannot listen on %s: %s", config->listen,
 			       errno ? strerror(errno) : "address in use?");
+	if (events_start() < 0) {
+		MHD_stop_daemon(daemon);
+		return gx_fail(err, GX_EINTERNAL, NULL, "cannot start the event stream heartbeat");
+	}
+	if ((rc = cti_writer_start(config, err)) < 0) {
+		MHD_stop_daemon(daemon);
+		events_stop();
+		events_free();
+		return rc;
+	}
 	log_info("listening on http://%s (%d threads, database %s)", config->listen,
 		 worker_threads(config), config->db);
 	int sig;
@@ -265,8 +366,11 @@ int server_run(const struct config *config, struct gx_error *err)
 	MHD_socket listener = MHD_quiesce_daemon(daemon);
 	if (listener != MHD_INVALID_SOCKET)
 		close(listener); /* refuse new connections at once instead of leaving them hanging */
+	events_stop(); /* event streams end now, or the drain would wait for them */
 	drain(&server);
+	cti_writer_stop(); /* answers what is still queued before the daemon goes */
 	MHD_stop_daemon(daemon);
+	events_free();
 	close_stores(&server);
 	log_info("stopped cleanly");
 	return 0;

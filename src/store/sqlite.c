@@ -27,6 +27,7 @@ struct store {
 	size_t cache_len;
 	int tx_depth;
 	int tx_failed;
+	int savepoint_failed; /* tx_failed when the savepoint was taken */
 };
 
 #define AS_STMT(s) ((sqlite3_stmt *)(s))
@@ -361,6 +362,29 @@ void store_rollback(struct store *store)
 		return;
 	}
 	run_sql(store, "ROLLBACK", NULL);
+}
+
+/* One savepoint at a time (imports undo a single row with it). The nested-transaction failure
+ * mark is remembered, so undoing the row also forgets a failure the row's own nested
+ * store_rollback left behind. */
+int store_savepoint(struct store *store, struct gx_error *err)
+{
+	if (store->tx_depth == 0)
+		return gx_fail(err, GX_EINTERNAL, NULL, "storage error");
+	store->savepoint_failed = store->tx_failed;
+	return run_sql(store, "SAVEPOINT gx_row", err) < 0 ? GX_EINTERNAL : 0;
+}
+
+int store_release(struct store *store, struct gx_error *err)
+{
+	return run_sql(store, "RELEASE gx_row", err) < 0 ? GX_EINTERNAL : 0;
+}
+
+void store_rollback_to(struct store *store)
+{
+	run_sql(store, "ROLLBACK TO gx_row", NULL);
+	run_sql(store, "RELEASE gx_row", NULL);
+	store->tx_failed = store->savepoint_failed;
 }
 
 int store_schema_latest(void)

@@ -32,6 +32,13 @@ int store_begin(struct store *store, struct gx_error *err);
 int store_commit(struct store *store, struct gx_error *err);
 void store_rollback(struct store *store);
 
+/* A savepoint inside the current transaction (one at a time): store_release keeps what was
+ * done since, store_rollback_to undoes it, including the failure mark of a nested
+ * store_rollback, so one bad row of a batch does not doom the batch. */
+int store_savepoint(struct store *store, struct gx_error *err);
+int store_release(struct store *store, struct gx_error *err);
+void store_rollback_to(struct store *store);
+
 /* A cached, reset statement for sql; NULL with err filled on a syntax error. Use it, then
  * store_done() (or let the next store_prepare of the same text reset it). */
 struct store_stmt *store_prepare(struct store *store, const char *sql, struct gx_error *err);

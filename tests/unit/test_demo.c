@@ -114,6 +114,13 @@ static uint64_t database_hash(struct store *store)
 	     "tags, consent, notes, tier, created_at, updated_at, version FROM contacts ORDER BY "
 	     "id",
 	     16},
+	    {"SELECT id, department, reports_to_id, buying_role FROM contacts ORDER BY id", 4},
+	    {"SELECT id, contact_id, account_id, title, department, buying_role, valid_from, "
+	     "valid_to FROM contact_positions ORDER BY id",
+	     8},
+	    {"SELECT id, from_kind, from_id, to_kind, to_id, type, strength, note, valid_from, "
+	     "valid_to, created_at, updated_at, version FROM relationships ORDER BY id",
+	     13},
 	    {"SELECT e164, contact_id FROM contact_phones ORDER BY e164, contact_id", 2},
 	    {"SELECT id, contact_id, account_id, channel, direction, occurred_at, duration_s, "
 	     "subject, body, outcome, user_id, created_at, updated_at, version FROM interactions "
@@ -198,6 +205,89 @@ static void test_counts_follow_the_ratios(void **state)
 	                         "(SELECT 1 FROM interactions i WHERE i.contact_id = c.id)") > 0);
 	assert_true(query_int(s, "SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM interactions "
 	                         "GROUP BY contact_id)") >= 30);
+}
+
+/* Issue 4's data: every company's people in one org chart (managers at the same company, the
+ * boss a decision maker), a position history with one open row each, and relationships of the
+ * allowed kinds, never twice nor both ways round. */
+static void test_org_charts_positions_and_relationships(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->ctx.store;
+	/* people at a company have a department; others have none, nor a manager or a role */
+	assert_int_equal(query_int(s, "SELECT COUNT(*) FROM contacts WHERE account_id IS NOT NULL "
+	                              "AND department IS NULL"),
+	                 0);
+	assert_int_equal(query_int(s, "SELECT COUNT(*) FROM contacts WHERE account_id IS NULL AND "
+	                              "(department IS NOT NULL OR reports_to_id IS NOT NULL OR "
+	                              "buying_role IS NOT NULL)"),
+	                 0);
+	/* one boss per company, everyone else reports to an earlier person of the same company */
+	assert_int_equal(query_int(s, "SELECT COUNT(*) FROM contacts WHERE account_id IS NOT NULL "
+	                              "AND reports_to_id IS NULL"),
+	                 f->stats.accounts);
+	assert_int_equal(query_int(s, "SELECT COUNT(*) FROM contacts c JOIN contacts m ON m.id = "
+	                              "c.reports_to_id WHERE m.account_id IS NOT c.account_id OR "
+	                              "m.id >= c.id"),
+	                 0);
+	assert_true(query_int(s, "SELECT COUNT(*) FROM contacts WHERE reports_to_id IS NULL AND "
+	                         "account_id IS NOT NULL AND buying_role = 'decision_maker'") >
+	            f->stats.accounts * 8 / 10);
+	assert_true(query_int(s, "SELECT COUNT(DISTINCT buying_role) FROM contacts") == 7);
+	assert_true(query_int(s, "SELECT COUNT(DISTINCT department) FROM contacts") >= 9);
+	/* the biggest company is several levels deep */
+	assert_true(query_int(s,
+	                      "WITH RECURSIVE d(id, n) AS (SELECT id, 0 FROM contacts WHERE "
+	                      "reports_to_id IS NULL AND account_id IS NOT NULL UNION ALL SELECT "
+	                      "c.id, d.n + 1 FROM contacts c JOIN d ON c.reports_to_id = d.id) "
+	                      "SELECT MAX(n) FROM d") >= 2);
+	/* positions: one open row per person with a company or a title, matching the contact */
+	assert_int_equal(query_int(s, "SELECT COUNT(*) FROM contact_positions"),
+	                 f->stats.positions);
+	assert_int_equal(query_int(s,
+	                           "SELECT COUNT(*) FROM contacts c WHERE (account_id IS NOT "
+	                           "NULL OR title IS NOT NULL) AND (SELECT COUNT(*) FROM "
+	                           "contact_positions p WHERE p.contact_id = c.id AND p.valid_to "
+	                           "IS NULL AND p.account_id IS c.account_id AND p.title IS "
+	                           "c.title AND p.department IS c.department AND p.buying_role "
+	                           "IS c.buying_role) <> 1"),
+	                 0);
+	assert_int_equal(query_int(s, "SELECT COUNT(*) FROM contact_positions WHERE valid_to IS "
+	                              "NOT NULL AND valid_to < valid_from"),
+	                 0);
+	/* the open row is each person's newest (positions.c lists by id, newest first) */
+	assert_int_equal(query_int(s, "SELECT COUNT(*) FROM contact_positions p WHERE valid_to IS "
+	                              "NULL AND EXISTS (SELECT 1 FROM contact_positions q WHERE "
+	                              "q.contact_id = p.contact_id AND q.id > p.id)"),
+	                 0);
+	int64_t closed = query_int(s, "SELECT COUNT(*) FROM contact_positions WHERE valid_to IS "
+	                              "NOT NULL");
+	assert_true(closed > CONTACTS / 10 && closed < CONTACTS / 2);
+	/* relationships of both kinds, none twice nor both ways round */
+	assert_int_equal(query_int(s, "SELECT COUNT(*) FROM relationships"),
+	                 f->stats.relationships);
+	assert_true(f->stats.relationships > CONTACTS / 20 &&
+	            f->stats.relationships < CONTACTS / 3);
+	assert_true(query_int(s, "SELECT COUNT(DISTINCT type) FROM relationships WHERE from_kind = "
+	                         "'account'") >= 4);
+	assert_true(query_int(s, "SELECT COUNT(DISTINCT type) FROM relationships WHERE from_kind = "
+	                         "'contact'") >= 4);
+	assert_int_equal(query_int(s, "SELECT COUNT(*) FROM relationships a JOIN relationships b "
+	                              "ON a.from_kind = b.from_kind AND a.from_id = b.to_id AND "
+	                              "a.to_id = b.from_id AND a.type = b.type"),
+	                 0);
+	/* both ends exist */
+	assert_int_equal(query_int(s, "SELECT COUNT(*) FROM relationships WHERE (from_kind = "
+	                              "'contact' AND (from_id NOT IN (SELECT id FROM contacts) OR "
+	                              "to_id NOT IN (SELECT id FROM contacts))) OR (from_kind = "
+	                              "'account' AND (from_id NOT IN (SELECT id FROM accounts) OR "
+	                              "to_id NOT IN (SELECT id FROM accounts)))"),
+	                 0);
+	assert_int_equal(query_int(s,
+	                           "SELECT COUNT(*) FROM relationships r JOIN contacts a ON a.id "
+	                           "= r.from_id JOIN contacts b ON b.id = r.to_id WHERE r.type = "
+	                           "'colleague' AND a.account_id IS NOT b.account_id"),
+	                 0);
 }
 
 static void test_names_mix_scripts_and_languages(void **state)
@@ -517,15 +607,20 @@ static void test_audit_has_one_import_per_table(void **state)
 {
 	struct fixture *f = *state;
 	struct store *s = f->ctx.store;
-	assert_int_equal(query_int(s, "SELECT COUNT(*) FROM audit"), 4);
+	assert_int_equal(query_int(s, "SELECT COUNT(*) FROM audit"), 5);
 	assert_int_equal(query_int(s, "SELECT COUNT(*) FROM audit WHERE action = 'import' AND "
 	                              "entity_id = 0 AND user_id IS NULL AND at = 1763856000"),
-	                 4);
+	                 5);
 	char sql[200];
 	snprintf(sql, sizeof sql,
 	         "SELECT COUNT(*) FROM audit WHERE entity = 'interaction' AND changes = "
 	         "'{\"source\":\"demo\",\"rows\":%lld,\"seed\":7}'",
 	         (long long)f->stats.interactions);
+	assert_int_equal(query_int(s, sql), 1);
+	snprintf(sql, sizeof sql,
+	         "SELECT COUNT(*) FROM audit WHERE entity = 'relationship' AND changes = "
+	         "'{\"source\":\"demo\",\"rows\":%lld,\"seed\":7}'",
+	         (long long)f->stats.relationships);
 	assert_int_equal(query_int(s, sql), 1);
 }
 
@@ -597,6 +692,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_counts_follow_the_ratios),
+	    cmocka_unit_test(test_org_charts_positions_and_relationships),
 	    cmocka_unit_test(test_names_mix_scripts_and_languages),
 	    cmocka_unit_test(test_users_cannot_log_in_yet),
 	    cmocka_unit_test(test_e164_is_what_libphonenumber_says),

@@ -9,6 +9,7 @@ import { FIELDS, display, editor, splitField } from './fields.js';
 import { state, userName } from './state.js';
 import { errorText, field, notice, openDialog, select } from './ui.js';
 import { forgetAccount } from './names.js';
+import { checkDuplicates, duplicateWarning, showWarnings } from './quality.js';
 
 export const CHANNELS = ['phone', 'email', 'chat', 'sms', 'web', 'visit', 'meeting', 'social', 'forum'];
 const plural = (entity) => `${entity}s`;
@@ -71,8 +72,10 @@ export function openRecordForm(entity, record, { defaults = {}, onSaved } = {}) 
 	const formError = h('div', { class: 'form-error', role: 'alert' });
 	formError.hidden = true;
 	const conflictBox = h('div');
+	const dupBox = h('div');
+	let dupChecked = false; // the user saw the likely duplicates and chose to save anyway
 	const save = h('button', { type: 'submit', class: 'primary', id: 'form-save', text: t('action.save') });
-	const form = h('form', { class: 'record-form', novalidate: true }, editors.map((e) => e.f.row), formError, conflictBox, h('div', { class: 'actions' }, save, h('button', { type: 'button', text: t('action.cancel'), onclick: () => dialog.close() })));
+	const form = h('form', { class: 'record-form', novalidate: true }, editors.map((e) => e.f.row), formError, dupBox, conflictBox, h('div', { class: 'actions' }, save, h('button', { type: 'button', text: t('action.cancel'), onclick: () => dialog.close() })));
 	const done = (saved) => {
 		dialog.close();
 		if (entity === 'account') forgetAccount(saved.id);
@@ -92,9 +95,19 @@ export function openRecordForm(entity, record, { defaults = {}, onSaved } = {}) 
 		}
 		if (record && !Object.keys(body).length) return dialog.close();
 		save.disabled = true;
+		if (entity === 'contact' && !record && !dupChecked) {
+			const candidates = await checkDuplicates(body);
+			if (candidates.length) {
+				save.disabled = false;
+				mount(dupBox, duplicateWarning(candidates, () => ((dupChecked = true), form.requestSubmit())));
+				dupBox.scrollIntoView({ block: 'nearest' });
+				return;
+			}
+		}
 		try {
 			const saved = record ? await patch(`/${plural(entity)}/${record.id}`, { ...body, version: record.version }) : await post(`/${plural(entity)}`, body);
 			notice(t('common.saved'));
+			showWarnings(saved);
 			done(saved);
 		} catch (err) {
 			if (err.status === 409 && err.field === 'version') {

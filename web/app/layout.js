@@ -7,11 +7,15 @@ import { navigate } from './router.js';
 import { searchBox } from './search.js';
 import { state } from './state.js';
 import { notice, errorText } from './ui.js';
+import { presenceControl } from './cti.js';
 
 // Modules appear here as their issues land; each entry is a path prefix and its label key.
 const MODULES = [
 	['/contacts', 'nav.contacts'],
 	['/accounts', 'nav.accounts'],
+	['/quality', 'quality.nav'],
+	['/duplicates', 'dup.nav'],
+	['/import', 'import.nav'],
 ];
 
 export function languageSelect(onChange) {
@@ -65,6 +69,7 @@ export function renderLayout(root, activePath) {
 			h(
 				'div',
 				{ class: 'user' },
+				presenceControl(),
 				languageSelect(changeLanguage),
 				h('span', { class: 'user-name', id: 'user-name', title: user.username, text: user.display_name || user.username }),
 				h('button', { type: 'button', class: 'link-button', id: 'sign-out', onclick: signOut, text: t('nav.sign_out') }),

@@ -1,13 +1,12 @@
 // lists.js — the account and contact lists: sort by column, filters (owner, tag, tier, last
 // contact older than N days, free text), keyset paging through the API's cursors (constant time
-// per page however deep), and CSV export of the whole filtered list by walking every page.
+// per page however deep), and export of the whole filtered list (CSV, XLSX, vCard) by the server.
 // Filters and sort live in the URL, so a list can be shared and survives a reload.
 import { get, query } from './api.js';
 import { h, mount, debounce } from './dom.js';
 import { t, number } from './i18n.js';
 import { accountOf } from './names.js';
 import { state, userName, canWrite } from './state.js';
-import { toCsv, download } from './csv.js';
 import { errorText, notice, select, spinner, tierBadge } from './ui.js';
 import { openRecordForm } from './forms.js';
 
@@ -17,25 +16,25 @@ const KINDS = {
 	contacts: {
 		entity: 'contact',
 		columns: [
-			{ key: 'name', sort: 'name', cell: (r) => h('a', { href: `/contacts/${r.id}`, class: 'row-link', text: r.name }), csv: (r) => r.name },
-			{ key: 'account', cell: (r) => accountCell(r.account_id), csv: null },
-			{ key: 'title', cell: (r) => r.title || '', csv: (r) => r.title },
-			{ key: 'phone', cell: (r) => (r.phones[0] ? r.phones[0].number : ''), csv: (r) => r.phones.map((p) => p.number).join('; ') },
-			{ key: 'email', cell: (r) => (r.emails[0] ? r.emails[0].address : ''), csv: (r) => r.emails.map((e) => e.address).join('; ') },
-			{ key: 'owner', cell: (r) => userName(r.owner_id), csv: (r) => userName(r.owner_id) },
-			{ key: 'tier', sort: 'tier', cell: (r) => tierBadge(r.tier), csv: (r) => t(`tier.${r.tier}`) },
-			{ key: 'tags', cell: (r) => tagList(r.tags), csv: (r) => r.tags.join('; ') },
+			{ key: 'name', sort: 'name', cell: (r) => h('a', { href: `/contacts/${r.id}`, class: 'row-link', text: r.name }) },
+			{ key: 'account', cell: (r) => accountCell(r.account_id) },
+			{ key: 'title', cell: (r) => r.title || '' },
+			{ key: 'phone', cell: (r) => (r.phones[0] ? r.phones[0].number : '') },
+			{ key: 'email', cell: (r) => (r.emails[0] ? r.emails[0].address : '') },
+			{ key: 'owner', cell: (r) => userName(r.owner_id) },
+			{ key: 'tier', sort: 'tier', cell: (r) => tierBadge(r.tier) },
+			{ key: 'tags', cell: (r) => tagList(r.tags) },
 		],
 	},
 	accounts: {
 		entity: 'account',
 		columns: [
-			{ key: 'name', sort: 'name', cell: (r) => h('a', { href: `/accounts/${r.id}`, class: 'row-link', text: r.name }), csv: (r) => r.name },
-			{ key: 'industry', cell: (r) => r.industry || '', csv: (r) => r.industry },
-			{ key: 'website', cell: (r) => r.website || '', csv: (r) => r.website },
-			{ key: 'owner', cell: (r) => userName(r.owner_id), csv: (r) => userName(r.owner_id) },
-			{ key: 'tier', sort: 'tier', cell: (r) => tierBadge(r.tier), csv: (r) => t(`tier.${r.tier}`) },
-			{ key: 'tags', cell: (r) => tagList(r.tags), csv: (r) => r.tags.join('; ') },
+			{ key: 'name', sort: 'name', cell: (r) => h('a', { href: `/accounts/${r.id}`, class: 'row-link', text: r.name }) },
+			{ key: 'industry', cell: (r) => r.industry || '' },
+			{ key: 'website', cell: (r) => r.website || '' },
+			{ key: 'owner', cell: (r) => userName(r.owner_id) },
+			{ key: 'tier', sort: 'tier', cell: (r) => tierBadge(r.tier) },
+			{ key: 'tags', cell: (r) => tagList(r.tags) },
 		],
 	},
 };
@@ -111,13 +110,19 @@ export function renderList(main, plural, params) {
 	const table = h('table', { class: 'data-table', id: 'list-table' });
 	const pager = h('div', { class: 'pager' });
 	const status = h('div', { class: 'list-status', role: 'status' });
-	const exportButton = h('button', { type: 'button', id: 'export-csv', onclick: () => exportCsv(), text: t('list.export') });
+	const exportButtons = h(
+		'div',
+		{ class: 'export-group', role: 'group', 'aria-label': t('export.label') },
+		h('button', { type: 'button', id: 'export-csv', onclick: () => exportFile('csv'), text: t('list.export') }),
+		h('button', { type: 'button', id: 'export-xlsx', onclick: () => exportFile('xlsx'), text: t('export.xlsx') }),
+		plural === 'contacts' ? h('button', { type: 'button', id: 'export-vcf', onclick: () => exportFile('vcf'), text: t('export.vcf') }) : '',
+	);
 	const newButton = canWrite(kind.entity)
 		? h('button', { type: 'button', class: 'primary', id: 'new-record', text: t(`${kind.entity}.new`), onclick: () => openRecordForm(kind.entity, null) })
 		: '';
 	mount(
 		main,
-		h('div', { class: 'page-head' }, h('h1', { text: t(`nav.${plural}`) }), h('div', { class: 'actions' }, exportButton, newButton)),
+		h('div', { class: 'page-head' }, h('h1', { text: t(`nav.${plural}`) }), h('div', { class: 'actions' }, exportButtons, newButton)),
 		filters,
 		h('div', { class: 'table-wrap' }, table),
 		h('div', { class: 'list-foot' }, status, pager),
@@ -172,38 +177,14 @@ export function renderList(main, plural, params) {
 		}
 	}
 
-	async function exportCsv() {
-		exportButton.disabled = true;
-		try {
-			const rows = [];
-			let cursor = null;
-			do {
-				const r = await get(`/${plural}${query({ ...apiFilters(params), limit: 500, cursor })}`);
-				rows.push(...r.data);
-				cursor = r.next_cursor;
-				mount(exportButton, t('list.exporting', { count: number(rows.length) }));
-			} while (cursor);
-			const cols = kind.columns;
-			const header = ['id', ...cols.map((c) => (c.key === 'account' ? t('column.account') : t(`column.${c.key}`)))];
-			if (plural === 'contacts') {
-				const ids = [...new Set(rows.map((r) => r.account_id).filter(Boolean))];
-				const names = new Map();
-				for (let i = 0; i < ids.length; i += 8) {
-					const chunk = ids.slice(i, i + 8);
-					const accs = await Promise.all(chunk.map(accountOf));
-					chunk.forEach((id, j) => names.set(id, accs[j] ? accs[j].name : ''));
-				}
-				KINDS.contacts.columns[1].csv = (r) => names.get(r.account_id) || '';
-			}
-			const data = rows.map((r) => [r.id, ...cols.map((c) => (c.csv ? c.csv(r) : ''))]);
-			download(`${plural}-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(header, data));
-			notice(t('list.exported', { count: number(rows.length) }));
-		} catch (e) {
-			notice(errorText(e), 'error');
-		} finally {
-			exportButton.disabled = false;
-			mount(exportButton, t('list.export'));
-		}
+	/* The whole filtered list as a file, written by the server (GET /exports/{kind}?format=
+	 * with the list's filters): CSV with a BOM, XLSX, or vCard for contacts. */
+	function exportFile(format) {
+		const a = h('a', { href: `/api/v1/exports/${plural}${query({ ...apiFilters(params), format })}`, download: '' });
+		document.body.append(a);
+		a.click();
+		a.remove();
+		notice(t('export.started'));
 	}
 
 	load();

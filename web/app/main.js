@@ -10,6 +10,9 @@ import { dispatch, navigate, route, setNotFound, startRouter } from './router.js
 import { installSearchShortcut } from './search.js';
 import { loadUsers, state } from './state.js';
 import { render360 } from './view360.js';
+import { startEvents, stopEvents } from './cti.js';
+import { renderDuplicates, renderQuality } from './quality.js';
+import { renderImport } from './imports.js';
 
 const root = document.getElementById('app');
 
@@ -39,17 +42,21 @@ function page(render) {
 			const next = location.pathname + location.search;
 			return navigate(`/login${next && next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`, { replace: true });
 		}
+		startEvents(); // the CTI event stream, once per sign-in
 		const main = renderLayout(root, location.pathname);
 		return render(main, params, query);
 	};
 }
 
-route('/login', () => (state.me ? navigate(afterLogin(), { replace: true }) : renderLogin(root, signedIn)));
+route('/login', () => (state.me ? navigate(afterLogin(), { replace: true }) : (stopEvents(), renderLogin(root, signedIn))));
 route('/', page(() => navigate('/contacts', { replace: true })));
 route('/contacts', page((main, p, q) => renderList(main, 'contacts', q)));
 route('/accounts', page((main, p, q) => renderList(main, 'accounts', q)));
 route('/contacts/:id', page((main, p) => (/^\d+$/.test(p.id) ? render360(main, 'contact', +p.id) : notFound(main))));
 route('/accounts/:id', page((main, p) => (/^\d+$/.test(p.id) ? render360(main, 'account', +p.id) : notFound(main))));
+route('/quality', page((main, p, q) => renderQuality(main, q)));
+route('/duplicates', page((main) => renderDuplicates(main)));
+route('/import', page((main) => renderImport(main)));
 setNotFound(page((main) => notFound(main)));
 
 function notFound(main) {

@@ -10,6 +10,9 @@ import { CHANNELS, explainConflict, openInteractionForm, openRecordForm } from '
 import { forgetAccount } from './names.js';
 import { canWrite, userName } from './state.js';
 import { errorText, notice, spinner, tierBadge } from './ui.js';
+import { mountRelations, orgLine } from './relations.js';
+import { showWarnings } from './quality.js';
+import { privacyCard } from './privacy.js';
 
 const TIMELINE_PAGE = 50;
 const ORDERS_PAGE = 20;
@@ -50,6 +53,7 @@ function profileCard(entity, page) {
 					if (entity === 'account') forgetAccount(saved.id);
 					page.record = saved;
 					notice(t('common.saved'));
+					showWarnings(saved);
 					if (spec.name === 'name') page.refreshHead();
 					el.replaceWith(row(spec));
 				} catch (e) {
@@ -264,6 +268,7 @@ export async function render360(main, entity, id) {
 		const sub = [];
 		if (entity === 'contact') {
 			if (r.title) sub.push(h('span', { text: r.title }));
+			sub.push(...orgLine(r));
 			if (data.account) sub.push(h('a', { href: `/accounts/${data.account.id}`, text: data.account.name }));
 		} else {
 			if (r.industry) sub.push(h('span', { text: r.industry }));
@@ -301,12 +306,15 @@ export async function render360(main, entity, id) {
 		h(
 			'div',
 			{ class: 'grid-360' },
-			h('div', { class: 'col-side' }, profileCard(entity, page), entity === 'account' ? peopleCard(page.record, data.people, data.people_count) : ''),
+			h('div', { class: 'col-side' }, profileCard(entity, page), entity === 'account' ? peopleCard(page.record, data.people, data.people_count) : privacyCard(page)),
 			h('div', { class: 'col-main' }, figuresCard(data.figures), timeline.el, orders.el),
 		),
 	);
+	const related = mountRelations(main, entity, id, data, page);
 	await timeline.ready;
 	main.dataset.ready = `${entity}-${id}`;
 	performance.mark(`360-ready-${entity}-${id}`);
 	await orders.ready;
+	await related;
+	main.dataset.related = `${entity}-${id}`;
 }
