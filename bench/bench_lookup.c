@@ -91,8 +91,8 @@ static void bench_360(struct crm_ctx *ctx, char (*ids)[32], int n, double *t)
 
 static void bench_search(struct crm_ctx *ctx, double *t)
 {
-	static const char *const queries[] = {"张伟", "zhangwei", "zw", "李", "wang", "13800",
-					      "有限公司", "gmail", "vip", "深圳"};
+	static const char *const queries[] = {"张伟",  "zhangwei", "zw",    "李",  "wang",
+	                                      "13800", "有限公司", "gmail", "vip", "深圳"};
 	int n = 0;
 	for (int round = 0; round < 5; round++) {
 		for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++) {
@@ -124,7 +124,8 @@ int main(int argc, char **argv)
 	}
 	char(*keys)[32] = malloc((size_t)n * sizeof *keys);
 	double *t = malloc((size_t)n * sizeof *t);
-	int got = sample(&ctx, "SELECT e164 FROM contact_phones ORDER BY random() LIMIT ?", n, keys);
+	int got =
+	    sample(&ctx, "SELECT e164 FROM contact_phones ORDER BY random() LIMIT ?", n, keys);
 	if (got)
 		bench_lookup(&ctx, keys, got, t);
 	got = sample(&ctx, "SELECT id FROM contacts ORDER BY random() LIMIT ?", n, keys);

@@ -46,7 +46,7 @@ void clock_format(int64_t unix_seconds, char *out, size_t out_size)
 		/* Not strftime: its %Y does not pad years below 1000 to the four digits RFC 3339
 		 * needs. */
 		snprintf(out, out_size, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 		return;
 	}
 	memcpy(out, "0000-00-00T00:00:00Z", 21);

@@ -114,7 +114,7 @@ static int load_file(struct config *config, const char *path, struct gx_error *e
 		char *eq = strchr(text, '=');
 		if (!eq) {
 			rc = gx_fail(err, GX_EVALIDATION, "config", "%s:%d: expected key = value",
-				     path, lineno);
+			             path, lineno);
 			break;
 		}
 		*eq = '\0';
@@ -126,9 +126,9 @@ static int load_file(struct config *config, const char *path, struct gx_error *e
 
 int config_load(struct config *config, const char *path, struct gx_error *err)
 {
-	static const char *const keys[] = {"listen",   "db",        "web_dir",       "region",
-					   "currency", "max_body",  "threads",       "demo_contacts",
-					   "tier_gold", "tier_silver", "gold_team"};
+	static const char *const keys[] = {"listen",    "db",          "web_dir",  "region",
+	                                   "currency",  "max_body",    "threads",  "demo_contacts",
+	                                   "tier_gold", "tier_silver", "gold_team"};
 	if (path && load_file(config, path, err) < 0)
 		return GX_EVALIDATION;
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {

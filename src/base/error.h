@@ -25,7 +25,7 @@ struct gx_error {
 
 /* Fills err (when not NULL) and returns code, so callers can write `return gx_fail(...)`. */
 int gx_fail(struct gx_error *err, int code, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* The API's snake_case name for a code: "not_found", "validation_failed"... */
 const char *gx_code_name(int code);

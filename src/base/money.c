@@ -4,7 +4,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-
 int money_parse(const char *text, int64_t *minor_units)
 {
 	const char *p = text;
@@ -47,7 +46,7 @@ void money_format(int64_t minor_units, char *out, size_t out_size)
 	/* Magnitude as unsigned so INT64_MIN cannot overflow. */
 	uint64_t magnitude = minor_units < 0 ? 0 - (uint64_t)minor_units : (uint64_t)minor_units;
 	snprintf(out, out_size, "%s%" PRIu64 ".%02" PRIu64, minor_units < 0 ? "-" : "",
-		 magnitude / 100, magnitude % 100);
+	         magnitude / 100, magnitude % 100);
 }
 
 int money_valid_currency(const char *code)

@@ -15,82 +15,83 @@ static const struct command {
 	const char *usage;
 	const char *help;
 } commands[] = {
-	{"serve", cmd_serve, "serve [--listen HOST:PORT] [--db FILE] [--web-dir DIR] [--threads N]",
-	 "Serve the API and the browser app. A new database gets the schema, an admin user (password\n"
-	 "from GUANXI_ADMIN_PASSWORD, else generated and printed once) and demo data\n"
-	 "(GUANXI_DEMO_CONTACTS, default 2000; 0 for none). Stops cleanly on SIGTERM or SIGINT."},
-	{"user", cmd_user,
-	 "user add NAME --role ROLE [--team T] [--display-name N] [--locale L]\n"
-	 "       guanxi user passwd NAME\n       guanxi user list",
-	 "Manage users. Roles: admin, manager, sales, service, marketing, finance. The password is\n"
-	 "read from GUANXI_PASSWORD or, when unset, from standard input (one line)."},
-	{"lookup", cmd_lookup, "lookup NUMBER",
-	 "Print the 360 summary of whoever has this phone number, written any way\n"
-	 "(138 0013 8000, +86 138-0013-8000, 0086..., full-width digits). Exit 1 when unknown."},
-	{"search", cmd_search, "search TEXT [--limit N]",
-	 "Find accounts and contacts by any part of name, company, email, phone or tag, in\n"
-	 "Chinese (simplified or traditional) or Latin script, or by pinyin (zhangwei, zw).\n"
-	 "Exit 1 when nothing matches."},
-	{"demo", cmd_demo, "demo --contacts N [--seed S]",
-	 "Fill an empty database with realistic demo data: N contacts, N/5 accounts, about 10\n"
-	 "interactions and 2 orders per contact over three years. The same seed gives the same data."},
-	{"orgchart", cmd_orgchart, "orgchart ACCOUNT_ID [--format json]",
-	 "Print the org chart of an account: its people as a tree by whom they report to, with\n"
-	 "title, department and role in buying. Exit 1 when the account has no people on file."},
-	{"network", cmd_network, "network contact|account ID [--hops N] [--format json]",
-	 "Everyone connected to a customer within N hops (1..4, default 2): their company, their\n"
-	 "manager and reports, and every relationship valid today. Exit 1 when nobody is."},
-	{"path", cmd_path, "path FROM TO [--max-hops N] [--format json]",
-	 "The shortest chain of relationships from one customer to another, each written as\n"
-	 "contact:ID or account:ID (at most N hops, 1..6, default 4). Exit 1 when there is none."},
-	{"referrals", cmd_referrals, "referrals [--limit N] [--format json]",
-	 "Referral chains (referred_by relationships) from each first referrer down, with the\n"
-	 "lifetime revenue of the customers they brought, highest first. Exit 1 when none."},
-	{"import", cmd_import,
-	 "import FILE [--type contacts|accounts|interactions|orders] [--encoding auto|utf-8|gbk|big5]\n"
-	 "       [--region CN|TW|HK|...] [--mapping NAME] [--dry-run] [--batch N]",
-	 "Import a CSV (any delimiter; UTF-8, GB18030/GBK or Big5), XLSX or vCard file. Type and\n"
-	 "encoding are detected when not given; --region is the default region of numbers written\n"
-	 "without a country code. --dry-run reports what would be created, updated, skipped as\n"
-	 "duplicates and rejected (with line, field and reason) and writes nothing. A real run\n"
-	 "commits in batches, resumes where it stopped (Ctrl-C stops after the current batch),\n"
-	 "and changes nothing when run again on the same file. Exit 3 when rows were rejected."},
-	{"export", cmd_export,
-	 "export --type contacts|accounts|interactions|orders [--format csv|xlsx|vcf] [--q TEXT]\n"
-	 "       [-o FILE]",
-	 "Export records (all, or those matching --q) to CSV, XLSX or, for contacts, vCard 4.0,\n"
-	 "in the columns `guanxi import` reads back. Writes to standard output without -o."},
-	{"duplicates", cmd_duplicates, "duplicates [scan] [--limit N] [--format json]",
-	 "List likely duplicate contacts, best first, with their score and reasons (the same phone\n"
-	 "or email, the same name in any script or pinyin, a similar name, the same company or\n"
-	 "address). `scan` first rescans the whole database (on two threads). Exit 1 when none."},
-	{"merge", cmd_merge,
-	 "merge SURVIVOR MERGED [--kind contact|account] [--format json]\n"
-	 "       guanxi merge --undo MERGE_ID",
-	 "Merge the second record into the first: the survivor keeps its values, takes the ones it\n"
-	 "lacks and unites phones, emails, addresses and tags; interactions, orders, relationships\n"
-	 "and everything else move to it. --undo puts a merged record back."},
-	{"quality", cmd_quality, "quality [--stale-months N] [--format json]",
-	 "The data-quality report: completeness per field, invalid phones, emails and birthdays,\n"
-	 "duplicate clusters, stale records (no interaction in N months, default 12), per owner."},
-	{"privacy", cmd_privacy, "privacy export ID | privacy erase ID",
-	 "export: everything held about contact ID as one JSON document. erase: blank the person's\n"
-	 "data on request, keeping orders and counts, with an audit note without personal data."},
-	{"backup", cmd_backup, "backup FILE",
-	 "Write a consistent copy of the database to FILE, safe while the server runs."},
-	{"migrate", cmd_migrate, "migrate",
-	 "Create the database or upgrade its schema to this binary's version."},
+    {"serve", cmd_serve, "serve [--listen HOST:PORT] [--db FILE] [--web-dir DIR] [--threads N]",
+     "Serve the API and the browser app. A new database gets the schema, an admin user (password\n"
+     "from GUANXI_ADMIN_PASSWORD, else generated and printed once) and demo data\n"
+     "(GUANXI_DEMO_CONTACTS, default 2000; 0 for none). Stops cleanly on SIGTERM or SIGINT."},
+    {"user", cmd_user,
+     "user add NAME --role ROLE [--team T] [--display-name N] [--locale L]\n"
+     "       guanxi user passwd NAME\n       guanxi user list",
+     "Manage users. Roles: admin, manager, sales, service, marketing, finance. The password is\n"
+     "read from GUANXI_PASSWORD or, when unset, from standard input (one line)."},
+    {"lookup", cmd_lookup, "lookup NUMBER",
+     "Print the 360 summary of whoever has this phone number, written any way\n"
+     "(138 0013 8000, +86 138-0013-8000, 0086..., full-width digits). Exit 1 when unknown."},
+    {"search", cmd_search, "search TEXT [--limit N]",
+     "Find accounts and contacts by any part of name, company, email, phone or tag, in\n"
+     "Chinese (simplified or traditional) or Latin script, or by pinyin (zhangwei, zw).\n"
+     "Exit 1 when nothing matches."},
+    {"demo", cmd_demo, "demo --contacts N [--seed S]",
+     "Fill an empty database with realistic demo data: N contacts, N/5 accounts, about 10\n"
+     "interactions and 2 orders per contact over three years. The same seed gives the same data."},
+    {"orgchart", cmd_orgchart, "orgchart ACCOUNT_ID [--format json]",
+     "Print the org chart of an account: its people as a tree by whom they report to, with\n"
+     "title, department and role in buying. Exit 1 when the account has no people on file."},
+    {"network", cmd_network, "network contact|account ID [--hops N] [--format json]",
+     "Everyone connected to a customer within N hops (1..4, default 2): their company, their\n"
+     "manager and reports, and every relationship valid today. Exit 1 when nobody is."},
+    {"path", cmd_path, "path FROM TO [--max-hops N] [--format json]",
+     "The shortest chain of relationships from one customer to another, each written as\n"
+     "contact:ID or account:ID (at most N hops, 1..6, default 4). Exit 1 when there is none."},
+    {"referrals", cmd_referrals, "referrals [--limit N] [--format json]",
+     "Referral chains (referred_by relationships) from each first referrer down, with the\n"
+     "lifetime revenue of the customers they brought, highest first. Exit 1 when none."},
+    {"import", cmd_import,
+     "import FILE [--type contacts|accounts|interactions|orders] [--encoding auto|utf-8|gbk|big5]\n"
+     "       [--region CN|TW|HK|...] [--mapping NAME] [--dry-run] [--batch N]",
+     "Import a CSV (any delimiter; UTF-8, GB18030/GBK or Big5), XLSX or vCard file. Type and\n"
+     "encoding are detected when not given; --region is the default region of numbers written\n"
+     "without a country code. --dry-run reports what would be created, updated, skipped as\n"
+     "duplicates and rejected (with line, field and reason) and writes nothing. A real run\n"
+     "commits in batches, resumes where it stopped (Ctrl-C stops after the current batch),\n"
+     "and changes nothing when run again on the same file. Exit 3 when rows were rejected."},
+    {"export", cmd_export,
+     "export --type contacts|accounts|interactions|orders [--format csv|xlsx|vcf] [--q TEXT]\n"
+     "       [-o FILE]",
+     "Export records (all, or those matching --q) to CSV, XLSX or, for contacts, vCard 4.0,\n"
+     "in the columns `guanxi import` reads back. Writes to standard output without -o."},
+    {"duplicates", cmd_duplicates, "duplicates [scan] [--limit N] [--format json]",
+     "List likely duplicate contacts, best first, with their score and reasons (the same phone\n"
+     "or email, the same name in any script or pinyin, a similar name, the same company or\n"
+     "address). `scan` first rescans the whole database (on two threads). Exit 1 when none."},
+    {"merge", cmd_merge,
+     "merge SURVIVOR MERGED [--kind contact|account] [--format json]\n"
+     "       guanxi merge --undo MERGE_ID",
+     "Merge the second record into the first: the survivor keeps its values, takes the ones it\n"
+     "lacks and unites phones, emails, addresses and tags; interactions, orders, relationships\n"
+     "and everything else move to it. --undo puts a merged record back."},
+    {"quality", cmd_quality, "quality [--stale-months N] [--format json]",
+     "The data-quality report: completeness per field, invalid phones, emails and birthdays,\n"
+     "duplicate clusters, stale records (no interaction in N months, default 12), per owner."},
+    {"privacy", cmd_privacy, "privacy export ID | privacy erase ID",
+     "export: everything held about contact ID as one JSON document. erase: blank the person's\n"
+     "data on request, keeping orders and counts, with an audit note without personal data."},
+    {"backup", cmd_backup, "backup FILE",
+     "Write a consistent copy of the database to FILE, safe while the server runs."},
+    {"migrate", cmd_migrate, "migrate",
+     "Create the database or upgrade its schema to this binary's version."},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 static const char common_flags[] =
-	"Common options: --db FILE (default ./data/guanxi.db), --config FILE, --region CC,\n"
-	"--currency CODE, --help. Environment: GUANXI_DB, GUANXI_LISTEN, GUANXI_REGION, ... (README).\n"
-	"Exit codes: 0 ok, 1 nothing found, 2 usage, 3 invalid input, 4 database or system failure.\n";
+    "Common options: --db FILE (default ./data/guanxi.db), --config FILE, --region CC,\n"
+    "--currency CODE, --help. Environment: GUANXI_DB, GUANXI_LISTEN, GUANXI_REGION, ... (README).\n"
+    "Exit codes: 0 ok, 1 nothing found, 2 usage, 3 invalid input, 4 database or system failure.\n";
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Guanxi (关系) — a CRM for companies that speak Chinese or English.\n\nUsage:\n");
+	fprintf(out,
+	        "Guanxi (关系) — a CRM for companies that speak Chinese or English.\n\nUsage:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(out, "  guanxi %s\n", commands[i].usage);
 	fprintf(out, "\n%s", common_flags);
@@ -124,8 +125,8 @@ int cli_fail(const struct gx_error *err)
 /* "--web-dir" -> config key "web_dir". */
 static int set_common(struct cli *cli, const char *flag, const char *value, struct gx_error *err)
 {
-	static const char *const keys[] = {"db", "listen", "web-dir", "region", "currency",
-					   "threads", "max-body", NULL};
+	static const char *const keys[] = {"db",       "listen",  "web-dir",  "region",
+	                                   "currency", "threads", "max-body", NULL};
 	for (const char *const *k = keys; *k; k++) {
 		if (strcmp(flag, *k) != 0)
 			continue;
@@ -158,7 +159,8 @@ static int parse_args(struct cli *cli, int argc, char **argv, struct gx_error *e
 			cli->words[cli->nwords++] = arg;
 			continue;
 		}
-		if (strcmp(arg, "--dry-run") == 0 && cli->nflags < 16) { /* the one flag without value */
+		if (strcmp(arg, "--dry-run") == 0 &&
+		    cli->nflags < 16) { /* the one flag without value */
 			cli->flags[cli->nflags][0] = arg + 2;
 			cli->flags[cli->nflags++][1] = "1";
 			continue;
@@ -186,20 +188,22 @@ int cli_open(struct cli *cli, struct crm_ctx *ctx, int migrate)
 	struct gx_error err = {0};
 	*ctx = (struct crm_ctx){.config = &cli->config, .actor = access_system_actor()};
 	if (!migrate && access(cli->config.db, F_OK) != 0) {
-		fprintf(stderr, "guanxi: no database at %s (start `guanxi serve` or run `guanxi migrate`)\n",
-			cli->config.db);
+		fprintf(
+		    stderr,
+		    "guanxi: no database at %s (start `guanxi serve` or run `guanxi migrate`)\n",
+		    cli->config.db);
 		return EXIT_FAILURE_;
 	}
 	int version = 0;
 	int rc = store_open(&ctx->store, cli->config.db, &err);
 	if (rc == 0)
 		rc = migrate ? store_migrate(ctx->store, &err)
-			     : store_schema_version(ctx->store, &version, &err);
+		             : store_schema_version(ctx->store, &version, &err);
 	if (rc == 0 && !migrate && version != store_schema_latest())
 		rc = gx_fail(&err, GX_EINTERNAL, NULL,
-			     "the database has schema version %d and this binary expects %d; run "
-			     "`guanxi migrate` with the newer binary",
-			     version, store_schema_latest());
+		             "the database has schema version %d and this binary expects %d; run "
+		             "`guanxi migrate` with the newer binary",
+		             version, store_schema_latest());
 	if (rc < 0) {
 		store_close(ctx->store);
 		ctx->store = NULL;

@@ -7,7 +7,13 @@
 #include "base/config.h"
 #include "crm/access.h"
 
-enum cli_exit { EXIT_OK = 0, EXIT_NOTHING = 1, EXIT_USAGE = 2, EXIT_INVALID = 3, EXIT_FAILURE_ = 4 };
+enum cli_exit {
+	EXIT_OK = 0,
+	EXIT_NOTHING = 1,
+	EXIT_USAGE = 2,
+	EXIT_INVALID = 3,
+	EXIT_FAILURE_ = 4
+};
 
 /* Parsed command line: the shared settings plus the command's own words and flags. */
 struct cli {

@@ -22,8 +22,8 @@ static void print_match(const json_t *m)
 	const json_t *c = json_object_get(m, "contact"), *a = json_object_get(m, "account");
 	const json_t *s = json_object_get(m, "summary");
 	printf("%s (contact %lld)%s%s\n", text_of(c, "name"),
-	       (long long)json_integer_value(json_object_get(c, "id")), json_is_object(a) ? " — " : "",
-	       json_is_object(a) ? text_of(a, "name") : "");
+	       (long long)json_integer_value(json_object_get(c, "id")),
+	       json_is_object(a) ? " — " : "", json_is_object(a) ? text_of(a, "name") : "");
 	printf("  title: %s   tier: %s\n", text_of(c, "title"), text_of(c, "tier"));
 	size_t i;
 	const json_t *p;
@@ -41,8 +41,8 @@ static void print_match(const json_t *m)
 	       text_of(s, "first_contact_at"), text_of(s, "last_contact_at"));
 	printf("  orders: %lld, lifetime revenue %s %s, margin %s, last order %s\n",
 	       (long long)json_integer_value(json_object_get(s, "order_count")),
-	       text_of(s, "lifetime_revenue"), text_of(s, "currency"), text_of(s, "lifetime_margin"),
-	       text_of(s, "last_order_at"));
+	       text_of(s, "lifetime_revenue"), text_of(s, "currency"),
+	       text_of(s, "lifetime_margin"), text_of(s, "last_order_at"));
 }
 
 static int print_json(json_t *value)
@@ -55,7 +55,8 @@ static int print_json(json_t *value)
 int cmd_lookup(struct cli *cli)
 {
 	if (cli->nwords != 1) {
-		fprintf(stderr, "guanxi lookup: give one phone number (see guanxi lookup --help)\n");
+		fprintf(stderr,
+		        "guanxi lookup: give one phone number (see guanxi lookup --help)\n");
 		return EXIT_USAGE;
 	}
 	struct crm_ctx ctx;
@@ -112,8 +113,9 @@ int cmd_search(struct cli *cli)
 	{
 		const char *company = json_string_value(json_object_get(hit, "account_name"));
 		printf("%-7s %-8lld %s%s%s%s\n", text_of(hit, "kind"),
-		       (long long)json_integer_value(json_object_get(hit, "id")), text_of(hit, "name"),
-		       company ? " (" : "", company ? company : "", company ? ")" : "");
+		       (long long)json_integer_value(json_object_get(hit, "id")),
+		       text_of(hit, "name"), company ? " (" : "", company ? company : "",
+		       company ? ")" : "");
 	}
 	code = json_array_size(data) ? EXIT_OK : EXIT_NOTHING;
 	if (!json_array_size(data))
@@ -128,7 +130,8 @@ int cmd_demo(struct cli *cli)
 	char *end = NULL;
 	long n = contacts ? strtol(contacts, &end, 10) : 0;
 	if (!contacts || *end || n < 1 || n > 10000000 || cli->nwords) {
-		fprintf(stderr, "guanxi demo: --contacts must be 1..10000000 (see guanxi demo --help)\n");
+		fprintf(stderr,
+		        "guanxi demo: --contacts must be 1..10000000 (see guanxi demo --help)\n");
 		return EXIT_USAGE;
 	}
 	struct crm_ctx ctx;
@@ -137,24 +140,26 @@ int cmd_demo(struct cli *cli)
 		return code;
 	/* Dates are laid out back from midnight UTC today, so one day's runs agree exactly. */
 	struct demo_options options = {.contacts = (int)n,
-				       .seed = seed ? strtoull(seed, NULL, 10) : 1,
-				       .now = clock_now() / 86400 * 86400};
+	                               .seed = seed ? strtoull(seed, NULL, 10) : 1,
+	                               .now = clock_now() / 86400 * 86400};
 	struct demo_stats stats = {0};
 	struct gx_error err = {0};
 	int rc = demo_generate(&ctx, &options, &stats, &err);
 	cli_close(&ctx);
 	if (rc < 0)
 		return cli_fail(&err);
-	printf("%lld users, %lld accounts, %lld contacts, %lld interactions, %lld orders in %.1f s\n",
-	       (long long)stats.users, (long long)stats.accounts, (long long)stats.contacts,
-	       (long long)stats.interactions, (long long)stats.orders, stats.seconds);
+	printf(
+	    "%lld users, %lld accounts, %lld contacts, %lld interactions, %lld orders in %.1f s\n",
+	    (long long)stats.users, (long long)stats.accounts, (long long)stats.contacts,
+	    (long long)stats.interactions, (long long)stats.orders, stats.seconds);
 	return EXIT_OK;
 }
 
 int cmd_backup(struct cli *cli)
 {
 	if (cli->nwords != 1) {
-		fprintf(stderr, "guanxi backup: give the file to write (see guanxi backup --help)\n");
+		fprintf(stderr,
+		        "guanxi backup: give the file to write (see guanxi backup --help)\n");
 		return EXIT_USAGE;
 	}
 	if (access(cli->words[0], F_OK) == 0) {

@@ -24,19 +24,20 @@ static int ensure_admin(struct crm_ctx *ctx, struct gx_error *err)
 	unsigned char secret[15];
 	randombytes_buf(secret, sizeof secret);
 	sodium_bin2base64(generated, sizeof generated, secret, sizeof secret,
-			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	const char *password = getenv("GUANXI_ADMIN_PASSWORD");
 	json_t *body = json_pack("{s:s, s:s, s:s, s:s}", "username", "admin", "password",
-				 password ? password : generated, "role", "admin", "display_name",
-				 "Administrator");
+	                         password ? password : generated, "role", "admin", "display_name",
+	                         "Administrator");
 	json_t *out = NULL;
 	rc = users_create(ctx, body, &out, err);
 	json_decref(body);
 	json_decref(out);
 	if (rc == 0 && !password)
-		printf("Created user admin with password %s\n(shown once; change it with `guanxi user "
-		       "passwd admin`)\n",
-		       generated);
+		printf(
+		    "Created user admin with password %s\n(shown once; change it with `guanxi user "
+		    "passwd admin`)\n",
+		    generated);
 	else if (rc == 0)
 		printf("Created user admin with the password from GUANXI_ADMIN_PASSWORD\n");
 	fflush(stdout);
@@ -46,18 +47,19 @@ static int ensure_admin(struct crm_ctx *ctx, struct gx_error *err)
 
 static int fill_demo(struct crm_ctx *ctx, struct gx_error *err)
 {
-	struct demo_options options = {.contacts = ctx->config->demo_contacts,
-				       .seed = 1,
-				       .now = clock_now()};
+	struct demo_options options = {
+	    .contacts = ctx->config->demo_contacts, .seed = 1, .now = clock_now()};
 	struct demo_stats stats = {0};
-	log_info("new database: generating demo data (%d contacts; GUANXI_DEMO_CONTACTS=0 for none)",
-		 options.contacts);
+	log_info(
+	    "new database: generating demo data (%d contacts; GUANXI_DEMO_CONTACTS=0 for none)",
+	    options.contacts);
 	int rc = demo_generate(ctx, &options, &stats, err);
 	if (rc == 0)
-		log_info("demo data: %lld accounts, %lld contacts, %lld interactions, %lld orders in "
-			 "%.1f s",
-			 (long long)stats.accounts, (long long)stats.contacts,
-			 (long long)stats.interactions, (long long)stats.orders, stats.seconds);
+		log_info(
+		    "demo data: %lld accounts, %lld contacts, %lld interactions, %lld orders in "
+		    "%.1f s",
+		    (long long)stats.accounts, (long long)stats.contacts,
+		    (long long)stats.interactions, (long long)stats.orders, stats.seconds);
 	return rc;
 }
 

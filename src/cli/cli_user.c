@@ -64,9 +64,9 @@ static int add_user(struct crm_ctx *ctx, struct cli *cli, const char *username)
 		return EXIT_USAGE;
 	}
 	json_t *body = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?}", "username", username,
-				 "password", password, "role", cli_flag(cli, "role"), "team",
-				 cli_flag(cli, "team"), "display_name", cli_flag(cli, "display-name"),
-				 "locale", cli_flag(cli, "locale"));
+	                         "password", password, "role", cli_flag(cli, "role"), "team",
+	                         cli_flag(cli, "team"), "display_name",
+	                         cli_flag(cli, "display-name"), "locale", cli_flag(cli, "locale"));
 	static const char *const optional[] = {"role", "team", "display_name", "locale"};
 	for (size_t i = 0; i < sizeof optional / sizeof optional[0]; i++)
 		if (json_is_null(json_object_get(body, optional[i])))
@@ -138,7 +138,7 @@ int cmd_user(struct cli *cli)
 	int needs_name = strcmp(action, "add") == 0 || strcmp(action, "passwd") == 0;
 	if ((needs_name && cli->nwords != 2) || (!needs_name && strcmp(action, "list") != 0)) {
 		fprintf(stderr, "guanxi user: use add NAME --role ROLE, passwd NAME or list "
-				"(see guanxi user --help)\n");
+		                "(see guanxi user --help)\n");
 		return EXIT_USAGE;
 	}
 	struct crm_ctx ctx;

@@ -5,9 +5,8 @@
 #include <string.h>
 
 static const char *const role_names[] = {
-	[ROLE_ADMIN] = "admin",         [ROLE_MANAGER] = "manager",
-	[ROLE_SALES] = "sales",         [ROLE_SERVICE] = "service",
-	[ROLE_MARKETING] = "marketing", [ROLE_FINANCE] = "finance",
+    [ROLE_ADMIN] = "admin",     [ROLE_MANAGER] = "manager",     [ROLE_SALES] = "sales",
+    [ROLE_SERVICE] = "service", [ROLE_MARKETING] = "marketing", [ROLE_FINANCE] = "finance",
 };
 
 struct actor access_system_actor(void)
@@ -39,9 +38,9 @@ int access_can_write(const struct actor *actor, enum access_kind kind)
 	 * orders but does not edit customers (nor their relationships); service and marketing log
 	 * contact but do not book orders. */
 	static const unsigned char table[][5] = {
-		[ROLE_ADMIN] = {1, 1, 1, 1, 1},     [ROLE_MANAGER] = {1, 1, 1, 1, 1},
-		[ROLE_SALES] = {1, 1, 1, 1, 1},     [ROLE_SERVICE] = {1, 1, 1, 0, 1},
-		[ROLE_MARKETING] = {1, 1, 1, 0, 1}, [ROLE_FINANCE] = {0, 0, 0, 1, 0},
+	    [ROLE_ADMIN] = {1, 1, 1, 1, 1},     [ROLE_MANAGER] = {1, 1, 1, 1, 1},
+	    [ROLE_SALES] = {1, 1, 1, 1, 1},     [ROLE_SERVICE] = {1, 1, 1, 0, 1},
+	    [ROLE_MARKETING] = {1, 1, 1, 0, 1}, [ROLE_FINANCE] = {0, 0, 0, 1, 0},
 	};
 	return table[actor->role][kind];
 }

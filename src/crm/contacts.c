@@ -17,21 +17,21 @@ static const char *const address_kinds[] = {"work", "home", "billing", "shipping
 static const char *const consent_channels[] = {"email", "sms", "phone", "wechat", "post", NULL};
 
 static const struct field contact_fields[] = {
-	{"name", NULL, F_TEXT, FIELD_REQUIRED | FIELD_SORTABLE, 200, NULL, NULL},
-	{"account_id", NULL, F_REF, FIELD_FILTER, 0, NULL, &account_kind},
-	{"title", NULL, F_TEXT, 0, 200, NULL, NULL},
-	{"department", NULL, F_TEXT, FIELD_FILTER, 200, NULL, NULL},
-	{"reports_to_id", NULL, F_REF, FIELD_FILTER, 0, NULL, &contact_kind},
-	{"buying_role", NULL, F_ENUM, FIELD_FILTER, 0, positions_buying_roles, NULL},
-	{"birthday", NULL, F_DATE, 0, 0, NULL, NULL},
-	{"phones", NULL, F_JSON, 0, 0, NULL, NULL},
-	{"emails", NULL, F_JSON, 0, 0, NULL, NULL},
-	{"addresses", NULL, F_JSON, 0, 0, NULL, NULL},
-	{"owner_id", NULL, F_USER, FIELD_FILTER, 0, NULL, NULL},
-	{"tags", NULL, F_TAGS, 0, 0, NULL, NULL},
-	{"consent", NULL, F_JSON, 0, 0, NULL, NULL},
-	{"notes", NULL, F_TEXT, 0, 20000, NULL, NULL},
-	{"tier", NULL, F_ENUM, FIELD_READONLY | FIELD_FILTER | FIELD_SORTABLE, 0, tiers, NULL},
+    {"name", NULL, F_TEXT, FIELD_REQUIRED | FIELD_SORTABLE, 200, NULL, NULL},
+    {"account_id", NULL, F_REF, FIELD_FILTER, 0, NULL, &account_kind},
+    {"title", NULL, F_TEXT, 0, 200, NULL, NULL},
+    {"department", NULL, F_TEXT, FIELD_FILTER, 200, NULL, NULL},
+    {"reports_to_id", NULL, F_REF, FIELD_FILTER, 0, NULL, &contact_kind},
+    {"buying_role", NULL, F_ENUM, FIELD_FILTER, 0, positions_buying_roles, NULL},
+    {"birthday", NULL, F_DATE, 0, 0, NULL, NULL},
+    {"phones", NULL, F_JSON, 0, 0, NULL, NULL},
+    {"emails", NULL, F_JSON, 0, 0, NULL, NULL},
+    {"addresses", NULL, F_JSON, 0, 0, NULL, NULL},
+    {"owner_id", NULL, F_USER, FIELD_FILTER, 0, NULL, NULL},
+    {"tags", NULL, F_TAGS, 0, 0, NULL, NULL},
+    {"consent", NULL, F_JSON, 0, 0, NULL, NULL},
+    {"notes", NULL, F_TEXT, 0, 20000, NULL, NULL},
+    {"tier", NULL, F_ENUM, FIELD_READONLY | FIELD_FILTER | FIELD_SORTABLE, 0, tiers, NULL},
 };
 
 static int in_list(const char *const *list, const char *value)
@@ -45,7 +45,7 @@ static int in_list(const char *const *list, const char *value)
 /* Checks that item (entry i of list `name`) is an object whose keys are all allowed and whose
  * values are strings, and fills in "kind" from its default. */
 static int check_item(const char *name, size_t i, json_t *item, const char *const *keys,
-		      const char *const *kinds, struct gx_error *err)
+                      const char *const *kinds, struct gx_error *err)
 {
 	char path[96];
 	snprintf(path, sizeof path, "%s[%zu]", name, i);
@@ -60,7 +60,7 @@ static int check_item(const char *name, size_t i, json_t *item, const char *cons
 			return gx_fail(err, GX_EVALIDATION, path, "unknown field %s", path);
 		if (!json_is_string(v) || strlen(json_string_value(v)) > 300)
 			return gx_fail(err, GX_EVALIDATION, path,
-				       "%s must be a string of at most 300 bytes", path);
+			               "%s must be a string of at most 300 bytes", path);
 	}
 	json_t *kind = json_object_get(item, "kind");
 	if (!kind)
@@ -80,8 +80,9 @@ static json_t *list_field(json_t *record, const char *name, struct gx_error *err
 		json_object_set_new(record, name, list);
 	}
 	*rc = json_is_array(list) && json_array_size(list) <= 50
-		      ? 0
-		      : gx_fail(err, GX_EVALIDATION, name, "%s must be a list of at most 50 entries", name);
+	          ? 0
+	          : gx_fail(err, GX_EVALIDATION, name, "%s must be a list of at most 50 entries",
+	                    name);
 	return list;
 }
 
@@ -103,7 +104,7 @@ static int normalise_phones(json_t *record, const char *region, struct gx_error 
 			return gx_fail(err, GX_EVALIDATION, path, "%s is required", path);
 		if (phone_to_e164(number, region, e164, sizeof e164) != 0)
 			return gx_fail(err, GX_EVALIDATION, path,
-				       "\"%s\" is not a phone number (region %s)", number, region);
+			               "\"%s\" is not a phone number (region %s)", number, region);
 		/* E.164 is computed, never taken from the client. */
 		json_object_set_new(phone, "e164", json_string(e164));
 	}
@@ -142,7 +143,7 @@ static int normalise_emails(json_t *record, struct gx_error *err)
 			char path[64];
 			snprintf(path, sizeof path, "emails[%zu].address", i);
 			return gx_fail(err, GX_EVALIDATION, path, "\"%s\" is not an email address",
-				       address ? address : "");
+			               address ? address : "");
 		}
 	}
 	return rc;
@@ -150,15 +151,16 @@ static int normalise_emails(json_t *record, struct gx_error *err)
 
 static int normalise_addresses(json_t *record, struct gx_error *err)
 {
-	static const char *const keys[] = {"kind",     "street",  "city", "region",
-					   "postcode", "country", "label", NULL};
+	static const char *const keys[] = {"kind",     "street",  "city",  "region",
+	                                   "postcode", "country", "label", NULL};
 	int rc;
 	json_t *addresses = list_field(record, "addresses", err, &rc);
 	size_t i;
 	json_t *address;
 	json_array_foreach(addresses, i, address)
 	{
-		if (rc < 0 || (rc = check_item("addresses", i, address, keys, address_kinds, err)) < 0)
+		if (rc < 0 ||
+		    (rc = check_item("addresses", i, address, keys, address_kinds, err)) < 0)
 			return rc;
 	}
 	return rc;
@@ -173,22 +175,23 @@ static int normalise_consent(json_t *record, struct gx_error *err)
 	}
 	if (!json_is_object(consent))
 		return gx_fail(err, GX_EVALIDATION, "consent",
-			       "consent must be an object like {\"email\": true}");
+		               "consent must be an object like {\"email\": true}");
 	const char *key;
 	json_t *v;
 	json_object_foreach(consent, key, v)
 	{
 		if (!in_list(consent_channels, key) || !json_is_boolean(v))
-			return gx_fail(err, GX_EVALIDATION, "consent",
-				       "consent.%s: channels are email, sms, phone, wechat and post, "
-				       "each true or false",
-				       key);
+			return gx_fail(
+			    err, GX_EVALIDATION, "consent",
+			    "consent.%s: channels are email, sms, phone, wechat and post, "
+			    "each true or false",
+			    key);
 	}
 	return 0;
 }
 
 static int normalise_contact(struct crm_ctx *ctx, json_t *record, const json_t *old,
-			     struct gx_error *err)
+                             struct gx_error *err)
 {
 	int rc = normalise_phones(record, ctx->config->region, err);
 	if (rc == 0)
@@ -202,11 +205,10 @@ static int normalise_contact(struct crm_ctx *ctx, json_t *record, const json_t *
 	return rc;
 }
 
-static int index_phones(struct crm_ctx *ctx, int64_t id, const json_t *record,
-			struct gx_error *err)
+static int index_phones(struct crm_ctx *ctx, int64_t id, const json_t *record, struct gx_error *err)
 {
 	struct store_stmt *stmt =
-		store_prepare(ctx->store, "DELETE FROM contact_phones WHERE contact_id = ?", err);
+	    store_prepare(ctx->store, "DELETE FROM contact_phones WHERE contact_id = ?", err);
 	if (!stmt)
 		return GX_EINTERNAL;
 	store_bind_int(stmt, 1, id);
@@ -218,9 +220,9 @@ static int index_phones(struct crm_ctx *ctx, int64_t id, const json_t *record,
 		if (rc < 0)
 			break;
 		stmt = store_prepare(ctx->store,
-				     "INSERT INTO contact_phones(e164, contact_id) VALUES (?, ?) "
-				     "ON CONFLICT DO NOTHING",
-				     err);
+		                     "INSERT INTO contact_phones(e164, contact_id) VALUES (?, ?) "
+		                     "ON CONFLICT DO NOTHING",
+		                     err);
 		if (!stmt)
 			return GX_EINTERNAL;
 		store_bind_text(stmt, 1, json_string_value(json_object_get(phone, "e164")));
@@ -231,11 +233,12 @@ static int index_phones(struct crm_ctx *ctx, int64_t id, const json_t *record,
 }
 
 static int contact_after_write(struct crm_ctx *ctx, int64_t id, const json_t *record,
-			       const json_t *old, struct gx_error *err)
+                               const json_t *old, struct gx_error *err)
 {
 	if (!record) { /* phones and positions went with the contact (ON DELETE CASCADE) */
 		int rc = relationships_forget(ctx, "contact", id, err);
-		return rc < 0 ? rc : store_search_put(ctx->store, STORE_INDEX_CONTACTS, id, NULL, err);
+		return rc < 0 ? rc
+		              : store_search_put(ctx->store, STORE_INDEX_CONTACTS, id, NULL, err);
 	}
 	int rc = index_phones(ctx, id, record, err);
 	if (rc == 0)
@@ -244,17 +247,17 @@ static int contact_after_write(struct crm_ctx *ctx, int64_t id, const json_t *re
 }
 
 const struct record_kind contact_kind = {
-	.entity = "contact",
-	.table = "contacts",
-	.access = ACCESS_CONTACT,
-	.fields = contact_fields,
-	.nfields = sizeof contact_fields / sizeof contact_fields[0],
-	.default_sort = "name",
-	.search_index = STORE_INDEX_CONTACTS,
-	.has_search = 1,
-	.interaction_key = "contact_id",
-	.normalise = normalise_contact,
-	.after_write = contact_after_write,
+    .entity = "contact",
+    .table = "contacts",
+    .access = ACCESS_CONTACT,
+    .fields = contact_fields,
+    .nfields = sizeof contact_fields / sizeof contact_fields[0],
+    .default_sort = "name",
+    .search_index = STORE_INDEX_CONTACTS,
+    .has_search = 1,
+    .interaction_key = "contact_id",
+    .normalise = normalise_contact,
+    .after_write = contact_after_write,
 };
 
 int contacts_default_account(struct crm_ctx *ctx, json_t *record, struct gx_error *err)
@@ -264,12 +267,13 @@ int contacts_default_account(struct crm_ctx *ctx, json_t *record, struct gx_erro
 	if (!json_is_integer(contact) || (account && !json_is_null(account)))
 		return 0;
 	struct store_stmt *stmt =
-		store_prepare(ctx->store, "SELECT account_id FROM contacts WHERE id = ?", err);
+	    store_prepare(ctx->store, "SELECT account_id FROM contacts WHERE id = ?", err);
 	if (!stmt)
 		return GX_EINTERNAL;
 	store_bind_int(stmt, 1, json_integer_value(contact));
 	int rc = store_step(stmt, err);
-	int64_t account_id = rc == STORE_ROW && !store_col_is_null(stmt, 0) ? store_col_int(stmt, 0) : 0;
+	int64_t account_id =
+	    rc == STORE_ROW && !store_col_is_null(stmt, 0) ? store_col_int(stmt, 0) : 0;
 	store_done(stmt);
 	if (rc < 0 || !account_id)
 		return rc < 0 ? rc : 0;

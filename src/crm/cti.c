@@ -752,9 +752,9 @@ static int apply_event(struct crm_ctx *ctx, const struct call_event *ev, int64_t
 struct flight {
 	int64_t source;
 	char call_id[CALL_ID_MAX + 1];
-	int count;                /* events of the call in flight */
-	int pre_pending;          /* the first is being routed and popped, not yet queued */
-	struct cti_job *waiting;  /* later events queued behind it meanwhile */
+	int count;               /* events of the call in flight */
+	int pre_pending;         /* the first is being routed and popped, not yet queued */
+	struct cti_job *waiting; /* later events queued behind it meanwhile */
 	struct flight *next;
 };
 
@@ -1151,8 +1151,8 @@ void cti_writer_stop(void)
 	writer.running = 0;
 }
 
-int cti_call_submit(struct crm_ctx *ctx, const json_t *body, cti_notify_fn notify,
-                    cti_done_fn done, void *cookie, struct gx_error *err)
+int cti_call_submit(struct crm_ctx *ctx, const json_t *body, cti_notify_fn notify, cti_done_fn done,
+                    void *cookie, struct gx_error *err)
 {
 	if (!writer.running)
 		return gx_fail(err, GX_EINTERNAL, NULL, "the call event writer is not running");

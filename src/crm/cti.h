@@ -45,8 +45,8 @@ void cti_result_free(struct cti_result *result);
  * Returns 0 when queued, or the error (then done is never called). Needs cti_writer_start. */
 typedef void (*cti_done_fn)(void *cookie, int rc, struct cti_result *result,
                             const struct gx_error *err);
-int cti_call_submit(struct crm_ctx *ctx, const json_t *body, cti_notify_fn notify,
-                    cti_done_fn done, void *cookie, struct gx_error *err);
+int cti_call_submit(struct crm_ctx *ctx, const json_t *body, cti_notify_fn notify, cti_done_fn done,
+                    void *cookie, struct gx_error *err);
 
 /* Starts the writer with its own connection to config->db; cti_writer_stop writes what is
  * queued, calls every done, and stops it. */

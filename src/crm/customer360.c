@@ -26,21 +26,22 @@ static json_t *money_json(int64_t minor)
 }
 
 static int interaction_figures(struct crm_ctx *ctx, int contact, int64_t id, json_t *figures,
-			       struct gx_error *err)
+                               struct gx_error *err)
 {
 	struct store_stmt *stmt = store_prepare(
-		ctx->store,
-		contact ? "SELECT COUNT(*), MIN(occurred_at), MAX(occurred_at) FROM interactions "
-			  "WHERE contact_id = ?"
-			: "SELECT COUNT(*), MIN(occurred_at), MAX(occurred_at) FROM interactions "
-			  "WHERE account_id = ?",
-		err);
+	    ctx->store,
+	    contact ? "SELECT COUNT(*), MIN(occurred_at), MAX(occurred_at) FROM interactions "
+	              "WHERE contact_id = ?"
+	            : "SELECT COUNT(*), MIN(occurred_at), MAX(occurred_at) FROM interactions "
+	              "WHERE account_id = ?",
+	    err);
 	if (!stmt)
 		return GX_EINTERNAL;
 	store_bind_int(stmt, 1, id);
 	int rc = store_step(stmt, err);
 	if (rc == STORE_ROW) {
-		json_object_set_new(figures, "interaction_count", json_integer(store_col_int(stmt, 0)));
+		json_object_set_new(figures, "interaction_count",
+		                    json_integer(store_col_int(stmt, 0)));
 		json_object_set_new(figures, "first_contact_at", time_or_null(stmt, 1));
 		json_object_set_new(figures, "last_contact_at", time_or_null(stmt, 2));
 	}
@@ -52,17 +53,17 @@ static int interaction_figures(struct crm_ctx *ctx, int contact, int64_t id, jso
  * TOTAL, not SUM: SUM fails on 64-bit overflow, TOTAL sums in floating point (exact to 2^53
  * minor units, 90 trillion in major units) and the column read clamps. */
 static int order_figures(struct crm_ctx *ctx, int contact, int64_t id, json_t *figures,
-			 struct gx_error *err)
+                         struct gx_error *err)
 {
 	static const char *const sql[] = {
-		"SELECT COUNT(*), TOTAL(CASE WHEN status = 'completed' AND currency = ? THEN "
-		"amount_minor END), TOTAL(CASE WHEN status = 'completed' AND currency = ? "
-		"AND cost_minor IS NOT NULL THEN amount_minor - cost_minor END), MAX(ordered_at) "
-		"FROM orders WHERE account_id = ?",
-		"SELECT COUNT(*), TOTAL(CASE WHEN status = 'completed' AND currency = ? THEN "
-		"amount_minor END), TOTAL(CASE WHEN status = 'completed' AND currency = ? "
-		"AND cost_minor IS NOT NULL THEN amount_minor - cost_minor END), MAX(ordered_at) "
-		"FROM orders WHERE contact_id = ?",
+	    "SELECT COUNT(*), TOTAL(CASE WHEN status = 'completed' AND currency = ? THEN "
+	    "amount_minor END), TOTAL(CASE WHEN status = 'completed' AND currency = ? "
+	    "AND cost_minor IS NOT NULL THEN amount_minor - cost_minor END), MAX(ordered_at) "
+	    "FROM orders WHERE account_id = ?",
+	    "SELECT COUNT(*), TOTAL(CASE WHEN status = 'completed' AND currency = ? THEN "
+	    "amount_minor END), TOTAL(CASE WHEN status = 'completed' AND currency = ? "
+	    "AND cost_minor IS NOT NULL THEN amount_minor - cost_minor END), MAX(ordered_at) "
+	    "FROM orders WHERE contact_id = ?",
 	};
 	struct store_stmt *stmt = store_prepare(ctx->store, sql[contact], err);
 	if (!stmt)
@@ -73,21 +74,23 @@ static int order_figures(struct crm_ctx *ctx, int contact, int64_t id, json_t *f
 	int rc = store_step(stmt, err);
 	if (rc == STORE_ROW) {
 		json_object_set_new(figures, "order_count", json_integer(store_col_int(stmt, 0)));
-		json_object_set_new(figures, "lifetime_revenue", money_json(store_col_int(stmt, 1)));
+		json_object_set_new(figures, "lifetime_revenue",
+		                    money_json(store_col_int(stmt, 1)));
 		json_object_set_new(figures, "lifetime_margin", money_json(store_col_int(stmt, 2)));
 		json_object_set_new(figures, "currency", json_string(ctx->config->currency));
 		json_object_set_new(figures, "last_order_at", time_or_null(stmt, 3));
-		json_object_set_new(figures, "days_since_last_order",
-				    store_col_is_null(stmt, 3)
-					    ? json_null()
-					    : json_integer((clock_now() - store_col_int(stmt, 3)) / 86400));
+		json_object_set_new(
+		    figures, "days_since_last_order",
+		    store_col_is_null(stmt, 3)
+		        ? json_null()
+		        : json_integer((clock_now() - store_col_int(stmt, 3)) / 86400));
 	}
 	store_done(stmt);
 	return rc < 0 ? rc : 0;
 }
 
 int customer360_figures(struct crm_ctx *ctx, const char *by, int64_t id, json_t **out,
-			struct gx_error *err)
+                        struct gx_error *err)
 {
 	int contact = strcmp(by, "contact_id") == 0;
 	json_t *figures = json_object();
@@ -105,7 +108,7 @@ int customer360_figures(struct crm_ctx *ctx, const char *by, int64_t id, json_t 
 /* The latest rows of a kind for one customer. Interactions and orders of a visible customer
  * are visible, so no further filter applies. */
 static int latest(struct crm_ctx *ctx, const struct record_kind *kind, const char *by,
-		  const char *order, int64_t id, int limit, json_t **out, struct gx_error *err)
+                  const char *order, int64_t id, int limit, json_t **out, struct gx_error *err)
 {
 	struct sql q = {0};
 	sql_add(&q, "SELECT ");
@@ -140,7 +143,7 @@ static int latest(struct crm_ctx *ctx, const struct record_kind *kind, const cha
 /* Adds key: the record of kind with the id found in from[ref_key], or null; a related record the
  * actor may not see shows as null rather than failing the whole view. */
 static int related(struct crm_ctx *ctx, const struct record_kind *kind, const json_t *from,
-		   const char *ref_key, json_t *view, const char *key, struct gx_error *err)
+                   const char *ref_key, json_t *view, const char *key, struct gx_error *err)
 {
 	json_t *ref = json_object_get(from, ref_key), *record = NULL;
 	if (json_is_integer(ref)) {
@@ -154,7 +157,7 @@ static int related(struct crm_ctx *ctx, const struct record_kind *kind, const js
 
 /* Figures, interactions and orders of a customer, added to view. */
 static int history(struct crm_ctx *ctx, const char *by, int64_t id, json_t *view,
-		   struct gx_error *err)
+                   struct gx_error *err)
 {
 	json_t *figures = NULL, *interactions = NULL, *orders = NULL;
 	int rc = customer360_figures(ctx, by, id, &figures, err);
@@ -170,7 +173,7 @@ static int history(struct crm_ctx *ctx, const char *by, int64_t id, json_t *view
 
 /* The customer's relationships (latest 50, both directions, both ends visible). */
 static int relationships(struct crm_ctx *ctx, const char *kind, int64_t id, json_t *view,
-			 struct gx_error *err)
+                         struct gx_error *err)
 {
 	json_t *list = NULL;
 	int rc = relationships_of(ctx, kind, id, 50, &list, err);

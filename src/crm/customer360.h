@@ -18,6 +18,6 @@ int customer360_account(struct crm_ctx *ctx, int64_t id, json_t **out, struct gx
  * lifetime_revenue, lifetime_margin, currency, last_order_at, days_since_last_order. by is
  * "contact_id" or "account_id". */
 int customer360_figures(struct crm_ctx *ctx, const char *by, int64_t id, json_t **out,
-			struct gx_error *err);
+                        struct gx_error *err);
 
 #endif

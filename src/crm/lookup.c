@@ -9,11 +9,11 @@
 #define LOOKUP_MAX_MATCHES 20
 
 static int collect_ids(struct crm_ctx *ctx, const char *e164, int64_t *ids, int *n,
-		       struct gx_error *err)
+                       struct gx_error *err)
 {
 	struct sql q = {0};
 	sql_add(&q, "SELECT r.id FROM contact_phones p JOIN contacts r ON r.id = p.contact_id "
-		    "WHERE p.e164 = ");
+	            "WHERE p.e164 = ");
 	sql_text(&q, e164);
 	sql_add(&q, " AND ");
 	sql_visible(&q, &ctx->actor, ACCESS_CONTACT);
@@ -44,7 +44,7 @@ static int match(struct crm_ctx *ctx, int64_t id, json_t **out, struct gx_error 
 	if (rc == 0)
 		rc = customer360_figures(ctx, "contact_id", id, &summary, err);
 	*out = json_pack("{s:o?, s:o?, s:o?}", "contact", contact, "account", account, "summary",
-			 summary);
+	                 summary);
 	if (!json_object_get(*out, "account"))
 		json_object_set_new(*out, "account", json_null());
 	return rc;
@@ -55,7 +55,7 @@ int lookup_phone(struct crm_ctx *ctx, const char *number, json_t **out, struct g
 	char e164[PHONE_E164_MAX];
 	if (!number || phone_to_e164(number, ctx->config->region, e164, sizeof e164) != 0)
 		return gx_fail(err, GX_EVALIDATION, "number", "\"%s\" is not a phone number",
-			       number ? number : "");
+		               number ? number : "");
 	int64_t ids[LOOKUP_MAX_MATCHES];
 	int n;
 	int rc = collect_ids(ctx, e164, ids, &n, err);

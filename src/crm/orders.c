@@ -12,16 +12,16 @@
 static const char *const statuses[] = {"open", "completed", "cancelled", "returned", NULL};
 
 static const struct field order_fields[] = {
-	{"account_id", NULL, F_REF, FIELD_FILTER, 0, NULL, &account_kind},
-	{"contact_id", NULL, F_REF, FIELD_FILTER, 0, NULL, &contact_kind},
-	{"ordered_at", NULL, F_TIME, FIELD_REQUIRED | FIELD_SORTABLE, 0, NULL, NULL},
-	{"amount", "amount_minor", F_MONEY, FIELD_REQUIRED | FIELD_SORTABLE, 0, NULL, NULL},
-	{"cost", "cost_minor", F_MONEY, 0, 0, NULL, NULL},
-	{"currency", NULL, F_CURRENCY, FIELD_FILTER, 0, NULL, NULL},
-	{"source", NULL, F_TEXT, FIELD_FILTER, 64, NULL, NULL},
-	{"external_ref", NULL, F_TEXT, FIELD_FILTER, 200, NULL, NULL},
-	{"status", NULL, F_ENUM, FIELD_FILTER, 0, statuses, NULL},
-	{"lines", NULL, F_JSON, 0, 0, NULL, NULL},
+    {"account_id", NULL, F_REF, FIELD_FILTER, 0, NULL, &account_kind},
+    {"contact_id", NULL, F_REF, FIELD_FILTER, 0, NULL, &contact_kind},
+    {"ordered_at", NULL, F_TIME, FIELD_REQUIRED | FIELD_SORTABLE, 0, NULL, NULL},
+    {"amount", "amount_minor", F_MONEY, FIELD_REQUIRED | FIELD_SORTABLE, 0, NULL, NULL},
+    {"cost", "cost_minor", F_MONEY, 0, 0, NULL, NULL},
+    {"currency", NULL, F_CURRENCY, FIELD_FILTER, 0, NULL, NULL},
+    {"source", NULL, F_TEXT, FIELD_FILTER, 64, NULL, NULL},
+    {"external_ref", NULL, F_TEXT, FIELD_FILTER, 200, NULL, NULL},
+    {"status", NULL, F_ENUM, FIELD_FILTER, 0, statuses, NULL},
+    {"lines", NULL, F_JSON, 0, 0, NULL, NULL},
 };
 
 const char *orders_tier(const struct config *config, int64_t revenue)
@@ -51,7 +51,8 @@ static int line_error(struct gx_error *err, size_t i, const char *key, const cha
 static int check_lines(json_t *lines, int64_t *total, struct gx_error *err)
 {
 	if (!json_is_array(lines) || json_array_size(lines) > 1000)
-		return gx_fail(err, GX_EVALIDATION, "lines", "lines must be a list of at most 1000");
+		return gx_fail(err, GX_EVALIDATION, "lines",
+		               "lines must be a list of at most 1000");
 	*total = 0;
 	size_t i;
 	json_t *line;
@@ -67,7 +68,8 @@ static int check_lines(json_t *lines, int64_t *total, struct gx_error *err)
 			if (!text && strcmp(key, "qty") != 0 && strcmp(key, "unit_price") != 0)
 				return line_error(err, i, key, "is not a line field");
 			if (text && (!json_is_string(v) || strlen(json_string_value(v)) > 300))
-				return line_error(err, i, key, "must be a string of at most 300 bytes");
+				return line_error(err, i, key,
+				                  "must be a string of at most 300 bytes");
 		}
 		json_t *qty = json_object_get(line, "qty");
 		int64_t price;
@@ -76,23 +78,25 @@ static int check_lines(json_t *lines, int64_t *total, struct gx_error *err)
 		    json_integer_value(qty) > 1000000000)
 			return line_error(err, i, "qty", "must be a whole number above 0");
 		if (!unit || money_parse(unit, &price) < 0)
-			return line_error(err, i, "unit_price", "must be a decimal string like \"12.00\"");
+			return line_error(err, i, "unit_price",
+			                  "must be a decimal string like \"12.00\"");
 		int64_t sum;
 		if (__builtin_mul_overflow(price, json_integer_value(qty), &sum) ||
 		    __builtin_add_overflow(*total, sum, total) || *total > MONEY_MAX_MINOR ||
 		    *total < -MONEY_MAX_MINOR)
-			return line_error(err, i, NULL, "makes the order total larger than money allows");
+			return line_error(err, i, NULL,
+			                  "makes the order total larger than money allows");
 	}
 	return 0;
 }
 
 static int normalise_order(struct crm_ctx *ctx, json_t *record, const json_t *old,
-			   struct gx_error *err)
+                           struct gx_error *err)
 {
 	if (!json_is_integer(json_object_get(record, "contact_id")) &&
 	    !json_is_integer(json_object_get(record, "account_id")))
 		return gx_fail(err, GX_EVALIDATION, "account_id",
-			       "an order needs an account_id or a contact_id");
+		               "an order needs an account_id or a contact_id");
 	int rc = old ? 0 : contacts_default_account(ctx, record, err);
 	if (rc < 0)
 		return rc;
@@ -102,12 +106,13 @@ static int normalise_order(struct crm_ctx *ctx, json_t *record, const json_t *ol
 	set_default(record, "lines", json_array());
 	int64_t total = 0;
 	rc = check_lines(json_object_get(record, "lines"), &total, err);
-	json_t *amount = json_object_get(record, "amount"), *lines = json_object_get(record, "lines");
+	json_t *amount = json_object_get(record, "amount"),
+	       *lines = json_object_get(record, "lines");
 	/* The amount follows the lines unless given: on create when absent, on update when the
 	 * lines changed and the amount did not. */
 	int follow = !amount || json_is_null(amount) ||
-		     (old && json_equal(amount, json_object_get(old, "amount")) &&
-		      !json_equal(lines, json_object_get(old, "lines")));
+	             (old && json_equal(amount, json_object_get(old, "amount")) &&
+	              !json_equal(lines, json_object_get(old, "lines")));
 	if (rc == 0 && follow && json_array_size(lines)) {
 		char text[32];
 		money_format(total, text, sizeof text);
@@ -117,20 +122,19 @@ static int normalise_order(struct crm_ctx *ctx, json_t *record, const json_t *ol
 }
 
 /* Revenue and tier of one account or contact, from its orders (TOTAL: see customer360.c). */
-static int recompute_tier(struct crm_ctx *ctx, const char *table, json_t *id,
-			  struct gx_error *err)
+static int recompute_tier(struct crm_ctx *ctx, const char *table, json_t *id, struct gx_error *err)
 {
 	if (!json_is_integer(id))
 		return 0;
 	static const char *const sums[] = {
-		"SELECT TOTAL(amount_minor) FROM orders WHERE account_id = ? AND "
-		"status = 'completed' AND currency = ?",
-		"SELECT TOTAL(amount_minor) FROM orders WHERE contact_id = ? AND "
-		"status = 'completed' AND currency = ?",
+	    "SELECT TOTAL(amount_minor) FROM orders WHERE account_id = ? AND "
+	    "status = 'completed' AND currency = ?",
+	    "SELECT TOTAL(amount_minor) FROM orders WHERE contact_id = ? AND "
+	    "status = 'completed' AND currency = ?",
 	};
 	static const char *const updates[] = {
-		"UPDATE accounts SET tier = ? WHERE id = ? AND tier <> ?",
-		"UPDATE contacts SET tier = ? WHERE id = ? AND tier <> ?",
+	    "UPDATE accounts SET tier = ? WHERE id = ? AND tier <> ?",
+	    "UPDATE contacts SET tier = ? WHERE id = ? AND tier <> ?",
 	};
 	int which = strcmp(table, "accounts") != 0;
 	struct store_stmt *stmt = store_prepare(ctx->store, sums[which], err);
@@ -153,16 +157,18 @@ static int recompute_tier(struct crm_ctx *ctx, const char *table, json_t *id,
 }
 
 static int order_after_write(struct crm_ctx *ctx, int64_t id, const json_t *record,
-			     const json_t *old, struct gx_error *err)
+                             const json_t *old, struct gx_error *err)
 {
 	(void)id;
 	const json_t *versions[2] = {record, old};
 	for (int i = 0; i < 2; i++) {
 		if (!versions[i])
 			continue;
-		int rc = recompute_tier(ctx, "accounts", json_object_get(versions[i], "account_id"), err);
+		int rc = recompute_tier(ctx, "accounts", json_object_get(versions[i], "account_id"),
+		                        err);
 		if (rc == 0)
-			rc = recompute_tier(ctx, "contacts", json_object_get(versions[i], "contact_id"), err);
+			rc = recompute_tier(ctx, "contacts",
+			                    json_object_get(versions[i], "contact_id"), err);
 		if (rc < 0)
 			return rc;
 	}
@@ -170,19 +176,18 @@ static int order_after_write(struct crm_ctx *ctx, int64_t id, const json_t *reco
 }
 
 const struct record_kind order_kind = {
-	.entity = "order",
-	.table = "orders",
-	.access = ACCESS_ORDER,
-	.fields = order_fields,
-	.nfields = sizeof order_fields / sizeof order_fields[0],
-	.default_sort = "-ordered_at",
-	.normalise = normalise_order,
-	.after_write = order_after_write,
+    .entity = "order",
+    .table = "orders",
+    .access = ACCESS_ORDER,
+    .fields = order_fields,
+    .nfields = sizeof order_fields / sizeof order_fields[0],
+    .default_sort = "-ordered_at",
+    .normalise = normalise_order,
+    .after_write = order_after_write,
 };
 
 /* The id of the order the ERP already sent under this source and reference, or 0. */
-static int find_external(struct crm_ctx *ctx, const json_t *body, int64_t *id,
-			 struct gx_error *err)
+static int find_external(struct crm_ctx *ctx, const json_t *body, int64_t *id, struct gx_error *err)
 {
 	*id = 0;
 	const char *ref = json_string_value(json_object_get(body, "external_ref"));
@@ -190,7 +195,7 @@ static int find_external(struct crm_ctx *ctx, const json_t *body, int64_t *id,
 		return 0;
 	const char *source = json_string_value(json_object_get(body, "source"));
 	struct store_stmt *stmt = store_prepare(
-		ctx->store, "SELECT id FROM orders WHERE source = ? AND external_ref = ?", err);
+	    ctx->store, "SELECT id FROM orders WHERE source = ? AND external_ref = ?", err);
 	if (!stmt)
 		return GX_EINTERNAL;
 	store_bind_text(stmt, 1, source ? source : "api");
@@ -203,7 +208,7 @@ static int find_external(struct crm_ctx *ctx, const json_t *body, int64_t *id,
 }
 
 int orders_put(struct crm_ctx *ctx, const json_t *body, json_t **out, int *created,
-	       struct gx_error *err)
+               struct gx_error *err)
 {
 	int64_t id;
 	int rc = store_begin(ctx->store, err);
@@ -213,9 +218,10 @@ int orders_put(struct crm_ctx *ctx, const json_t *body, json_t **out, int *creat
 	*created = id == 0;
 	if (rc == 0 && id) {
 		rc = records_update(ctx, &order_kind, id, body, out, err);
-		if (rc == GX_ENOTFOUND) /* it exists, but belongs to a customer this user cannot see */
+		if (rc ==
+		    GX_ENOTFOUND) /* it exists, but belongs to a customer this user cannot see */
 			rc = gx_fail(err, GX_ECONFLICT, "external_ref",
-				     "another order already has this source and external_ref");
+			             "another order already has this source and external_ref");
 	} else if (rc == 0) {
 		rc = records_create(ctx, &order_kind, body, out, err);
 	}
@@ -245,7 +251,7 @@ int orders_bulk(struct crm_ctx *ctx, const json_t *body, json_t **out, struct gx
 	json_t *orders = json_object_get(body, "orders");
 	if (!json_is_object(body) || json_object_size(body) != 1 || !json_is_array(orders))
 		return gx_fail(err, GX_EBADREQUEST, "orders",
-			       "the body must be {\"orders\": [...]}");
+		               "the body must be {\"orders\": [...]}");
 	if (json_array_size(orders) > 10000)
 		return gx_fail(err, GX_ETOOLARGE, "orders", "at most 10000 orders per request");
 	int rc = store_begin(ctx->store, err);

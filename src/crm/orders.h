@@ -10,7 +10,7 @@
 /* Creates the order, or when one with the same source and external_ref exists, updates it
  * (the ERP re-sent it). *created tells which. */
 int orders_put(struct crm_ctx *ctx, const json_t *body, json_t **out, int *created,
-	       struct gx_error *err);
+               struct gx_error *err);
 
 /* {"orders": [...]} all or nothing: the first bad order fails the whole batch, naming it
  * ("orders[3].amount"). Replies {"created": n, "updated": n, "ids": [...]}. */

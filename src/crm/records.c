@@ -16,7 +16,7 @@
 #include "crm/sql.h"
 
 static const struct record_kind *const all_kinds[] = {
-	&account_kind, &contact_kind, &interaction_kind, &order_kind, &relationship_kind};
+    &account_kind, &contact_kind, &interaction_kind, &order_kind, &relationship_kind};
 #define NKINDS (sizeof all_kinds / sizeof all_kinds[0])
 
 const struct record_kind *records_kind(const char *plural)
@@ -95,7 +95,8 @@ json_t *records_row(const struct record_kind *kind, struct store_stmt *stmt)
 	json_t *row = json_object();
 	json_object_set_new(row, "id", json_integer(store_col_int(stmt, 0)));
 	for (size_t i = 0; i < kind->nfields; i++)
-		json_object_set_new(row, kind->fields[i].name, value_json(&kind->fields[i], stmt, (int)i + 4));
+		json_object_set_new(row, kind->fields[i].name,
+		                    value_json(&kind->fields[i], stmt, (int)i + 4));
 	json_object_set_new(row, "created_at", time_json(store_col_int(stmt, 1)));
 	json_object_set_new(row, "updated_at", time_json(store_col_int(stmt, 2)));
 	json_object_set_new(row, "version", json_integer(store_col_int(stmt, 3)));
@@ -104,7 +105,7 @@ json_t *records_row(const struct record_kind *kind, struct store_stmt *stmt)
 
 /* Reads one record; with check_visible the actor's visibility applies. */
 static int load(struct crm_ctx *ctx, const struct record_kind *kind, int64_t id, json_t **out,
-		struct gx_error *err)
+                struct gx_error *err)
 {
 	struct sql q = {0};
 	sql_add(&q, "SELECT ");
@@ -125,18 +126,18 @@ static int load(struct crm_ctx *ctx, const struct record_kind *kind, int64_t id,
 	store_done(stmt);
 	if (rc == STORE_DONE)
 		return gx_fail(err, GX_ENOTFOUND, NULL, "no %s with id %lld", kind->entity,
-			       (long long)id);
+		               (long long)id);
 	return rc < 0 ? rc : 0;
 }
 
 int records_get(struct crm_ctx *ctx, const struct record_kind *kind, int64_t id, json_t **out,
-		struct gx_error *err)
+                struct gx_error *err)
 {
 	return load(ctx, kind, id, out, err);
 }
 
 int records_visible(struct crm_ctx *ctx, const struct record_kind *kind, int64_t id,
-		    struct gx_error *err)
+                    struct gx_error *err)
 {
 	struct sql q = {0};
 	sql_add(&q, "SELECT 1 FROM ");
@@ -175,7 +176,8 @@ static int is_choice(const char *const *choices, const char *value)
 static int check_tags(const struct field *f, json_t *tags, struct gx_error *err)
 {
 	if (!json_is_array(tags))
-		return gx_fail(err, GX_EVALIDATION, f->name, "%s must be a list of strings", f->name);
+		return gx_fail(err, GX_EVALIDATION, f->name, "%s must be a list of strings",
+		               f->name);
 	size_t i;
 	json_t *tag;
 	json_array_foreach(tags, i, tag)
@@ -183,10 +185,11 @@ static int check_tags(const struct field *f, json_t *tags, struct gx_error *err)
 		const char *t = json_string_value(tag);
 		if (!t || !*t || strlen(t) > 64)
 			return gx_fail(err, GX_EVALIDATION, f->name,
-				       "each tag must be a non-empty string of at most 64 bytes");
+			               "each tag must be a non-empty string of at most 64 bytes");
 		for (size_t j = 0; j < i; j++)
 			if (json_equal(json_array_get(tags, j), tag))
-				return gx_fail(err, GX_EVALIDATION, f->name, "tag \"%s\" is listed twice", t);
+				return gx_fail(err, GX_EVALIDATION, f->name,
+				               "tag \"%s\" is listed twice", t);
 	}
 	return 0;
 }
@@ -198,41 +201,45 @@ static int check_value(const struct field *f, json_t *v, struct gx_error *err)
 	switch (f->type) {
 	case F_TEXT:
 		if (!s)
-			return gx_fail(err, GX_EVALIDATION, f->name, "%s must be a string", f->name);
+			return gx_fail(err, GX_EVALIDATION, f->name, "%s must be a string",
+			               f->name);
 		if (strlen(s) > f->max_len)
 			return gx_fail(err, GX_EVALIDATION, f->name, "%s is longer than %zu bytes",
-				       f->name, f->max_len);
+			               f->name, f->max_len);
 		return 0;
 	case F_COUNT:
 		if (!json_is_integer(v) || json_integer_value(v) < 0)
-			return gx_fail(err, GX_EVALIDATION, f->name, "%s must be a whole number >= 0",
-				       f->name);
+			return gx_fail(err, GX_EVALIDATION, f->name,
+			               "%s must be a whole number >= 0", f->name);
 		return 0;
 	case F_REF:
 	case F_USER:
 		if (!json_is_integer(v) || json_integer_value(v) <= 0)
-			return gx_fail(err, GX_EVALIDATION, f->name, "%s must be a positive id", f->name);
+			return gx_fail(err, GX_EVALIDATION, f->name, "%s must be a positive id",
+			               f->name);
 		return 0;
 	case F_DATE:
 		if (!s || clock_check_date(s) < 0)
 			return gx_fail(err, GX_EVALIDATION, f->name, "%s must be a date YYYY-MM-DD",
-				       f->name);
+			               f->name);
 		return 0;
 	case F_TIME:
 		if (!s || clock_parse(s, &n) < 0)
 			return gx_fail(err, GX_EVALIDATION, f->name,
-				       "%s must be an RFC 3339 time like 2026-11-22T08:30:00Z", f->name);
+			               "%s must be an RFC 3339 time like 2026-11-22T08:30:00Z",
+			               f->name);
 		return 0;
 	case F_MONEY:
 		if (!s || money_parse(s, &n) < 0)
-			return gx_fail(err, GX_EVALIDATION, f->name,
-				       "%s must be a decimal string with at most two places, like \"1299.00\"",
-				       f->name);
+			return gx_fail(
+			    err, GX_EVALIDATION, f->name,
+			    "%s must be a decimal string with at most two places, like \"1299.00\"",
+			    f->name);
 		return 0;
 	case F_CURRENCY:
 		if (!s || !money_valid_currency(s))
 			return gx_fail(err, GX_EVALIDATION, f->name,
-				       "%s must be an ISO 4217 code like CNY", f->name);
+			               "%s must be an ISO 4217 code like CNY", f->name);
 		return 0;
 	case F_ENUM:
 		if (!s || !is_choice(f->choices, s)) {
@@ -240,7 +247,7 @@ static int check_value(const struct field *f, json_t *v, struct gx_error *err)
 			for (const char *const *c = f->choices; *c; c++)
 				buf_printf(&list, "%s%s", c == f->choices ? "" : ", ", *c);
 			gx_fail(err, GX_EVALIDATION, f->name, "%s must be one of: %s", f->name,
-				buf_text(&list) ? buf_text(&list) : "");
+			        buf_text(&list) ? buf_text(&list) : "");
 			buf_free(&list);
 			return GX_EVALIDATION;
 		}
@@ -248,7 +255,8 @@ static int check_value(const struct field *f, json_t *v, struct gx_error *err)
 	case F_TAGS: return check_tags(f, v, err);
 	case F_JSON:
 		if (!json_is_array(v) && !json_is_object(v))
-			return gx_fail(err, GX_EVALIDATION, f->name, "%s has the wrong shape", f->name);
+			return gx_fail(err, GX_EVALIDATION, f->name, "%s has the wrong shape",
+			               f->name);
 		return 0;
 	}
 	return 0;
@@ -256,7 +264,7 @@ static int check_value(const struct field *f, json_t *v, struct gx_error *err)
 
 /* Shape and types of a POST or PATCH body: every key a writable field of the right type. */
 static int check_body(const struct record_kind *kind, const json_t *body, int is_create,
-		      struct gx_error *err)
+                      struct gx_error *err)
 {
 	if (!json_is_object(body))
 		return gx_fail(err, GX_EBADREQUEST, NULL, "the body must be a JSON object");
@@ -266,15 +274,17 @@ static int check_body(const struct record_kind *kind, const json_t *body, int is
 	{
 		if (!is_create && strcmp(key, "version") == 0) {
 			if (!json_is_integer(v))
-				return gx_fail(err, GX_EVALIDATION, "version", "version must be an integer");
+				return gx_fail(err, GX_EVALIDATION, "version",
+				               "version must be an integer");
 			continue;
 		}
 		const struct field *f = find_field(kind, key);
 		if (!f)
-			return gx_fail(err, GX_EVALIDATION, key, "%s has no field \"%s\"", kind->entity,
-				       key);
+			return gx_fail(err, GX_EVALIDATION, key, "%s has no field \"%s\"",
+			               kind->entity, key);
 		if (f->flags & FIELD_READONLY)
-			return gx_fail(err, GX_EVALIDATION, key, "%s is derived and cannot be set", key);
+			return gx_fail(err, GX_EVALIDATION, key, "%s is derived and cannot be set",
+			               key);
 		if (json_is_null(v)) {
 			if (f->flags & FIELD_REQUIRED)
 				return gx_fail(err, GX_EVALIDATION, key, "%s is required", key);
@@ -288,13 +298,13 @@ static int check_body(const struct record_kind *kind, const json_t *body, int is
 }
 
 int records_check_body(const struct record_kind *kind, const json_t *body, int is_create,
-		       struct gx_error *err)
+                       struct gx_error *err)
 {
 	return check_body(kind, body, is_create, err);
 }
 
 static int check_required(const struct record_kind *kind, const json_t *record,
-			  struct gx_error *err)
+                          struct gx_error *err)
 {
 	for (size_t i = 0; i < kind->nfields; i++) {
 		const struct field *f = &kind->fields[i];
@@ -308,35 +318,34 @@ static int check_required(const struct record_kind *kind, const json_t *record,
 	return 0;
 }
 
-static int check_user(struct crm_ctx *ctx, const struct field *f, int64_t id,
-		      struct gx_error *err)
+static int check_user(struct crm_ctx *ctx, const struct field *f, int64_t id, struct gx_error *err)
 {
-	struct store_stmt *stmt = store_prepare(
-		ctx->store, "SELECT team FROM users WHERE id = ? AND active = 1", err);
+	struct store_stmt *stmt =
+	    store_prepare(ctx->store, "SELECT team FROM users WHERE id = ? AND active = 1", err);
 	if (!stmt)
 		return GX_EINTERNAL;
 	store_bind_int(stmt, 1, id);
 	int rc = store_step(stmt, err);
 	int same_team = rc == STORE_ROW && ctx->actor.team[0] && store_col_text(stmt, 0) &&
-			strcmp(store_col_text(stmt, 0), ctx->actor.team) == 0;
+	                strcmp(store_col_text(stmt, 0), ctx->actor.team) == 0;
 	store_done(stmt);
 	if (rc < 0)
 		return rc;
 	if (rc == STORE_DONE)
 		return gx_fail(err, GX_EVALIDATION, f->name, "no active user with id %lld",
-			       (long long)id);
+		               (long long)id);
 	/* A sales user who hands a record outside the team would lose sight of it. */
 	if (strcmp(f->name, "owner_id") == 0 && access_team_limited(&ctx->actor) &&
 	    id != ctx->actor.user_id && !same_team)
 		return gx_fail(err, GX_EVALIDATION, f->name,
-			       "owner_id must be you or a member of your team");
+		               "owner_id must be you or a member of your team");
 	return 0;
 }
 
 /* References must point at records the actor may see, so nobody links to what they cannot
  * read (and nobody learns that an id exists by linking to it). */
 static int check_refs(struct crm_ctx *ctx, const struct record_kind *kind, const json_t *record,
-		      const json_t *old, struct gx_error *err)
+                      const json_t *old, struct gx_error *err)
 {
 	for (size_t i = 0; i < kind->nfields; i++) {
 		const struct field *f = &kind->fields[i];
@@ -345,7 +354,7 @@ static int check_refs(struct crm_ctx *ctx, const struct record_kind *kind, const
 		if (strcmp(f->name, "owner_id") == 0 && !json_is_integer(v) &&
 		    access_team_limited(&ctx->actor))
 			return gx_fail(err, GX_EVALIDATION, f->name,
-				       "owner_id must be you or a member of your team");
+			               "owner_id must be you or a member of your team");
 		if ((f->type != F_REF && f->type != F_USER) || !json_is_integer(v))
 			continue;
 		if (old && json_equal(v, json_object_get(old, f->name)))
@@ -362,7 +371,7 @@ static int check_refs(struct crm_ctx *ctx, const struct record_kind *kind, const
 			return visible;
 		if (!visible)
 			return gx_fail(err, GX_EVALIDATION, f->name, "no %s with id %lld",
-				       f->ref->entity, (long long)id);
+			               f->ref->entity, (long long)id);
 	}
 	return 0;
 }
@@ -405,7 +414,7 @@ static int writable(const struct field *f)
 }
 
 static int insert_row(struct crm_ctx *ctx, const struct record_kind *kind, json_t *record,
-		      int64_t *id, struct gx_error *err)
+                      int64_t *id, struct gx_error *err)
 {
 	struct buf sql = {0};
 	buf_printf(&sql, "INSERT INTO %s (created_at, updated_at, version", kind->table);
@@ -428,14 +437,14 @@ static int insert_row(struct crm_ctx *ctx, const struct record_kind *kind, json_
 	for (size_t i = 0; i < kind->nfields; i++)
 		if (writable(&kind->fields[i]))
 			bind_value(stmt, idx++, &kind->fields[i],
-				   json_object_get(record, kind->fields[i].name));
+			           json_object_get(record, kind->fields[i].name));
 	int rc = store_exec(stmt, err);
 	*id = store_last_insert_id(ctx->store);
 	return rc;
 }
 
 static int update_row(struct crm_ctx *ctx, const struct record_kind *kind, int64_t id,
-		      int64_t version, json_t *record, struct gx_error *err)
+                      int64_t version, json_t *record, struct gx_error *err)
 {
 	struct buf sql = {0};
 	buf_printf(&sql, "UPDATE %s SET updated_at = ?, version = version + 1", kind->table);
@@ -452,13 +461,14 @@ static int update_row(struct crm_ctx *ctx, const struct record_kind *kind, int64
 	for (size_t i = 0; i < kind->nfields; i++)
 		if (writable(&kind->fields[i]))
 			bind_value(stmt, idx++, &kind->fields[i],
-				   json_object_get(record, kind->fields[i].name));
+			           json_object_get(record, kind->fields[i].name));
 	store_bind_int(stmt, idx++, id);
 	store_bind_int(stmt, idx, version);
 	int rc = store_exec(stmt, err);
 	if (rc == 0 && store_changes(ctx->store) == 0)
 		return gx_fail(err, GX_ECONFLICT, "version",
-			       "someone else changed this %s; reload it and try again", kind->entity);
+		               "someone else changed this %s; reload it and try again",
+		               kind->entity);
 	return rc;
 }
 
@@ -474,14 +484,14 @@ static json_t *diff(const struct record_kind *kind, const json_t *old, const jso
 		b = b ? b : json_null();
 		if (!json_equal(a, b))
 			json_object_set_new(changes, name,
-					    json_pack("{s:O, s:O}", "old", a, "new", b));
+			                    json_pack("{s:O, s:O}", "old", a, "new", b));
 	}
 	return changes;
 }
 
 /* Lists are never null in storage: an absent or null tag list is empty. */
 static int normalise(struct crm_ctx *ctx, const struct record_kind *kind, json_t *record,
-		     const json_t *old, struct gx_error *err)
+                     const json_t *old, struct gx_error *err)
 {
 	for (size_t i = 0; i < kind->nfields; i++) {
 		const struct field *f = &kind->fields[i];
@@ -491,7 +501,8 @@ static int normalise(struct crm_ctx *ctx, const struct record_kind *kind, json_t
 		/* Times in the form they are shown (UTC, Z), so the diff and the audit compare
 		 * instants, not spellings: "16:00:00+08:00" is no change from "08:00:00Z". */
 		int64_t t;
-		if (f->type == F_TIME && json_is_string(v) && clock_parse(json_string_value(v), &t) == 0)
+		if (f->type == F_TIME && json_is_string(v) &&
+		    clock_parse(json_string_value(v), &t) == 0)
 			json_object_set_new(record, f->name, time_json(t));
 	}
 	return kind->normalise ? kind->normalise(ctx, record, old, err) : 0;
@@ -507,16 +518,16 @@ static int finish_tx(struct crm_ctx *ctx, int rc, struct gx_error *err)
 }
 
 static int check_can_write(struct crm_ctx *ctx, const struct record_kind *kind,
-			   struct gx_error *err)
+                           struct gx_error *err)
 {
 	if (access_can_write(&ctx->actor, kind->access))
 		return 0;
 	return gx_fail(err, GX_EFORBIDDEN, NULL, "the %s role may not change %ss",
-		       access_role_name(ctx->actor.role), kind->entity);
+	               access_role_name(ctx->actor.role), kind->entity);
 }
 
 static int create_in_tx(struct crm_ctx *ctx, const struct record_kind *kind, json_t *record,
-			int64_t *id, struct gx_error *err)
+                        int64_t *id, struct gx_error *err)
 {
 	if (find_field(kind, "owner_id") && !json_object_get(record, "owner_id") &&
 	    ctx->actor.user_id > 0)
@@ -539,7 +550,7 @@ static int create_in_tx(struct crm_ctx *ctx, const struct record_kind *kind, jso
 }
 
 int records_create(struct crm_ctx *ctx, const struct record_kind *kind, const json_t *body,
-		   json_t **out, struct gx_error *err)
+                   json_t **out, struct gx_error *err)
 {
 	int rc = check_can_write(ctx, kind, err);
 	if (rc == 0)
@@ -556,7 +567,7 @@ int records_create(struct crm_ctx *ctx, const struct record_kind *kind, const js
 }
 
 static int update_in_tx(struct crm_ctx *ctx, const struct record_kind *kind, int64_t id,
-			const json_t *body, struct gx_error *err)
+                        const json_t *body, struct gx_error *err)
 {
 	/* Visibility first, permission second: an invisible record reads as absent. */
 	json_t *old = NULL;
@@ -570,9 +581,10 @@ static int update_in_tx(struct crm_ctx *ctx, const struct record_kind *kind, int
 	if (want && json_integer_value(want) != version) {
 		json_decref(old);
 		return gx_fail(err, GX_ECONFLICT, "version",
-			       "someone else changed this %s (version %lld, yours %lld); reload it "
-			       "and try again",
-			       kind->entity, (long long)version, (long long)json_integer_value(want));
+		               "someone else changed this %s (version %lld, yours %lld); reload it "
+		               "and try again",
+		               kind->entity, (long long)version,
+		               (long long)json_integer_value(want));
 	}
 	json_t *record = json_deep_copy(old);
 	json_object_update(record, (json_t *)body);
@@ -597,7 +609,7 @@ static int update_in_tx(struct crm_ctx *ctx, const struct record_kind *kind, int
 }
 
 int records_update(struct crm_ctx *ctx, const struct record_kind *kind, int64_t id,
-		   const json_t *body, json_t **out, struct gx_error *err)
+                   const json_t *body, json_t **out, struct gx_error *err)
 {
 	int rc = check_body(kind, body, 0, err);
 	if (rc < 0)
@@ -609,7 +621,7 @@ int records_update(struct crm_ctx *ctx, const struct record_kind *kind, int64_t 
 }
 
 static int delete_in_tx(struct crm_ctx *ctx, const struct record_kind *kind, int64_t id,
-			struct gx_error *err)
+                        struct gx_error *err)
 {
 	json_t *old = NULL;
 	int rc = load(ctx, kind, id, &old, err);
@@ -628,9 +640,9 @@ static int delete_in_tx(struct crm_ctx *ctx, const struct record_kind *kind, int
 	}
 	if (rc == GX_EVALIDATION)
 		rc = gx_fail(err, GX_ECONFLICT, NULL,
-			     "this %s is still referred to by other records (interactions, orders, "
-			     "contacts); move or delete those first",
-			     kind->entity);
+		             "this %s is still referred to by other records (interactions, orders, "
+		             "contacts); move or delete those first",
+		             kind->entity);
 	if (rc == 0 && kind->after_write)
 		rc = kind->after_write(ctx, id, NULL, old, err);
 	if (rc == 0) {
@@ -643,7 +655,7 @@ static int delete_in_tx(struct crm_ctx *ctx, const struct record_kind *kind, int
 }
 
 int records_delete(struct crm_ctx *ctx, const struct record_kind *kind, int64_t id,
-		   struct gx_error *err)
+                   struct gx_error *err)
 {
 	int rc = store_begin(ctx->store, err);
 	if (rc == 0)
@@ -659,7 +671,7 @@ struct sort {
 };
 
 static int parse_sort(const struct record_kind *kind, const char *text, struct sort *sort,
-		      struct gx_error *err)
+                      struct gx_error *err)
 {
 	sort->desc = text[0] == '-';
 	const char *name = text + sort->desc;
@@ -669,15 +681,17 @@ static int parse_sort(const struct record_kind *kind, const char *text, struct s
 	sort->field = find_field(kind, name);
 	if (sort->field && (sort->field->flags & FIELD_SORTABLE))
 		return 0;
-	return gx_fail(err, GX_EBADREQUEST, "sort", "cannot sort %ss by \"%s\"", kind->entity, name);
+	return gx_fail(err, GX_EBADREQUEST, "sort", "cannot sort %ss by \"%s\"", kind->entity,
+	               name);
 }
 
 /* A cursor is base64url(JSON [sort value, id]) of the last row of the previous page. */
 static char *encode_cursor(const struct sort *sort, const json_t *row)
 {
-	json_t *key = json_pack("[O, O]", sort->field ? json_object_get(row, sort->field->name)
-						      : json_object_get(row, "id"),
-				json_object_get(row, "id"));
+	json_t *key = json_pack("[O, O]",
+	                        sort->field ? json_object_get(row, sort->field->name)
+	                                    : json_object_get(row, "id"),
+	                        json_object_get(row, "id"));
 	char *text = key ? json_dumps(key, JSON_COMPACT) : NULL;
 	json_decref(key);
 	if (!text)
@@ -687,7 +701,7 @@ static char *encode_cursor(const struct sort *sort, const json_t *row)
 	char *out = malloc(cap);
 	if (out)
 		sodium_bin2base64(out, cap, (const unsigned char *)text, len,
-				  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+		                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	free(text);
 	return out;
 }
@@ -699,11 +713,11 @@ static json_t *decode_cursor(const char *cursor)
 	size_t n = 0;
 	json_t *key = NULL;
 	if (bin && sodium_base642bin(bin, len, cursor, len, NULL, &n, NULL,
-				     sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0)
+	                             sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0)
 		key = json_loadb((const char *)bin, n, 0, NULL);
 	free(bin);
 	if (key && (!json_is_array(key) || json_array_size(key) != 2 ||
-		    !json_is_integer(json_array_get(key, 1)))) {
+	            !json_is_integer(json_array_get(key, 1)))) {
 		json_decref(key);
 		key = NULL;
 	}
@@ -736,14 +750,15 @@ static int bind_sort_value(struct sql *q, const struct field *f, json_t *v)
 }
 
 static int add_keyset(struct sql *q, const struct sort *sort, const char *cursor,
-		      struct gx_error *err)
+                      struct gx_error *err)
 {
 	json_t *key = decode_cursor(cursor);
 	const char *col = sort->field ? column_of(sort->field) : "id";
 	const char *cmp = sort->desc ? " < " : " > ";
 	int rc = 0;
 	if (!key)
-		return gx_fail(err, GX_EBADREQUEST, "cursor", "the cursor is not one this server gave");
+		return gx_fail(err, GX_EBADREQUEST, "cursor",
+		               "the cursor is not one this server gave");
 	sql_add(q, " AND (r.");
 	sql_add(q, col);
 	sql_add(q, cmp);
@@ -759,15 +774,15 @@ static int add_keyset(struct sql *q, const struct sort *sort, const char *cursor
 	json_decref(key);
 	if (rc)
 		return gx_fail(err, GX_EBADREQUEST, "cursor",
-			       "the cursor does not belong to this sort order");
+		               "the cursor does not belong to this sort order");
 	return 0;
 }
 
 /* "Last contact older than": records without any interaction at or after `value` (a date,
  * meaning midnight UTC, or an RFC 3339 time); never-contacted records match too. The probe walks
  * the (contact_id, occurred_at) or (account_id, occurred_at) index of interactions. */
-static int add_last_contact_before(struct sql *q, const struct record_kind *kind,
-				   const char *value, struct gx_error *err)
+static int add_last_contact_before(struct sql *q, const struct record_kind *kind, const char *value,
+                                   struct gx_error *err)
 {
 	int64_t t;
 	char text[32];
@@ -777,7 +792,7 @@ static int add_last_contact_before(struct sql *q, const struct record_kind *kind
 	}
 	if (clock_parse(value, &t) < 0)
 		return gx_fail(err, GX_EBADREQUEST, "last_contact_before",
-			       "last_contact_before must be a date YYYY-MM-DD or an RFC 3339 time");
+		               "last_contact_before must be a date YYYY-MM-DD or an RFC 3339 time");
 	sql_add(q, " AND NOT EXISTS (SELECT 1 FROM interactions i WHERE i.");
 	sql_add(q, kind->interaction_key);
 	sql_add(q, " = r.id AND i.occurred_at >= ");
@@ -787,7 +802,7 @@ static int add_last_contact_before(struct sql *q, const struct record_kind *kind
 }
 
 static int add_filter(struct sql *q, const struct record_kind *kind, const char *name,
-		      const char *value, struct gx_error *err)
+                      const char *value, struct gx_error *err)
 {
 	if (strcmp(name, "last_contact_before") == 0 && kind->interaction_key)
 		return add_last_contact_before(q, kind, value, err);
@@ -799,8 +814,8 @@ static int add_filter(struct sql *q, const struct record_kind *kind, const char 
 	}
 	const struct field *f = find_field(kind, name);
 	if (!f || !(f->flags & FIELD_FILTER))
-		return gx_fail(err, GX_EBADREQUEST, name, "cannot filter %ss by \"%s\"", kind->entity,
-			       name);
+		return gx_fail(err, GX_EBADREQUEST, name, "cannot filter %ss by \"%s\"",
+		               kind->entity, name);
 	sql_add(q, " AND r.");
 	sql_add(q, column_of(f));
 	if (strcmp(value, "null") == 0) {
@@ -817,14 +832,14 @@ static int add_filter(struct sql *q, const struct record_kind *kind, const char 
 		return 0;
 	}
 	if (f->type == F_ENUM && !is_choice(f->choices, value))
-		return gx_fail(err, GX_EBADREQUEST, name, "%s=\"%s\" is not one of its values", name,
-			       value);
+		return gx_fail(err, GX_EBADREQUEST, name, "%s=\"%s\" is not one of its values",
+		               name, value);
 	sql_text(q, value);
 	return 0;
 }
 
 static int add_search(struct crm_ctx *ctx, struct sql *q, const struct record_kind *kind,
-		      const char *text, struct gx_error *err)
+                      const char *text, struct gx_error *err)
 {
 	if (!kind->has_search)
 		return gx_fail(err, GX_EBADREQUEST, "q", "%ss cannot be searched", kind->entity);
@@ -845,8 +860,8 @@ static int add_search(struct crm_ctx *ctx, struct sql *q, const struct record_ki
 }
 
 static int build_list(struct crm_ctx *ctx, const struct record_kind *kind,
-		      const struct list_query *lq, const struct sort *sort, struct sql *q,
-		      struct gx_error *err)
+                      const struct list_query *lq, const struct sort *sort, struct sql *q,
+                      struct gx_error *err)
 {
 	sql_add(q, "SELECT ");
 	sql_add(q, records_columns(kind));
@@ -880,7 +895,7 @@ static int build_list(struct crm_ctx *ctx, const struct record_kind *kind,
 }
 
 int records_list(struct crm_ctx *ctx, const struct record_kind *kind, const struct list_query *lq,
-		 json_t **out, struct gx_error *err)
+                 json_t **out, struct gx_error *err)
 {
 	struct sort sort;
 	int rc = parse_sort(kind, lq->sort ? lq->sort : kind->default_sort, &sort, err);
@@ -901,8 +916,8 @@ int records_list(struct crm_ctx *ctx, const struct record_kind *kind, const stru
 		json_decref(data);
 		return rc;
 	}
-	char *next = more ? encode_cursor(&sort, json_array_get(data, json_array_size(data) - 1))
-			  : NULL;
+	char *next =
+	    more ? encode_cursor(&sort, json_array_get(data, json_array_size(data) - 1)) : NULL;
 	*out = json_pack("{s:o, s:s?}", "data", data, "next_cursor", next);
 	free(next);
 	return 0;

@@ -37,8 +37,8 @@ struct field {
 	const char *column; /* in the table; NULL when the same as name */
 	enum field_type type;
 	unsigned flags;
-	size_t max_len;               /* F_TEXT */
-	const char *const *choices;   /* F_ENUM, NULL-terminated */
+	size_t max_len;                /* F_TEXT */
+	const char *const *choices;    /* F_ENUM, NULL-terminated */
 	const struct record_kind *ref; /* F_REF */
 };
 
@@ -48,7 +48,7 @@ struct record_kind {
 	enum access_kind access;
 	const struct field *fields;
 	size_t nfields;
-	const char *default_sort; /* "name", "-occurred_at" */
+	const char *default_sort;      /* "name", "-occurred_at" */
 	enum store_index search_index; /* with has_search */
 	int has_search;
 	/* The interactions column that points at this kind ("contact_id"), for the list filter
@@ -57,34 +57,34 @@ struct record_kind {
 	/* Completes and checks a record about to be written (merged old + patch on update, the
 	 * body on create; old is NULL on create): defaults, normal forms, cross-field rules. */
 	int (*normalise)(struct crm_ctx *ctx, json_t *record, const json_t *old,
-			 struct gx_error *err);
+	                 struct gx_error *err);
 	/* Keeps what derives from the record (indexes, search documents, tiers) in step, inside
 	 * the write's transaction. record is NULL after a delete; old is NULL after a create. */
 	int (*after_write)(struct crm_ctx *ctx, int64_t id, const json_t *record, const json_t *old,
-			   struct gx_error *err);
+	                   struct gx_error *err);
 };
 
 extern const struct record_kind account_kind, contact_kind, interaction_kind, order_kind,
-	relationship_kind;
+    relationship_kind;
 
 /* The kind whose collection is named `plural` ("contacts"), or NULL. */
 const struct record_kind *records_kind(const char *plural);
 
 int records_create(struct crm_ctx *ctx, const struct record_kind *kind, const json_t *body,
-		   json_t **out, struct gx_error *err);
+                   json_t **out, struct gx_error *err);
 /* The checks of a create (is_create) or patch body without writing: every key a writable field
  * of the right type, length and choice. Importers check rows with it before a batch. */
 int records_check_body(const struct record_kind *kind, const json_t *body, int is_create,
-		       struct gx_error *err);
+                       struct gx_error *err);
 /* GX_ENOTFOUND when absent or not visible to the actor. */
 int records_get(struct crm_ctx *ctx, const struct record_kind *kind, int64_t id, json_t **out,
-		struct gx_error *err);
+                struct gx_error *err);
 /* body may carry "version": GX_ECONFLICT when it is not the current one. */
 int records_update(struct crm_ctx *ctx, const struct record_kind *kind, int64_t id,
-		   const json_t *body, json_t **out, struct gx_error *err);
+                   const json_t *body, json_t **out, struct gx_error *err);
 /* GX_ECONFLICT while other records still refer to it. */
 int records_delete(struct crm_ctx *ctx, const struct record_kind *kind, int64_t id,
-		   struct gx_error *err);
+                   struct gx_error *err);
 
 struct list_query {
 	const char *q;      /* free text, or NULL */
@@ -92,12 +92,12 @@ struct list_query {
 	const char *cursor; /* from a previous page's next_cursor, or NULL */
 	int limit;          /* 1..500 */
 	json_t *filters;    /* {"field": "value as text"} for FIELD_FILTER fields, "tag" and
-			     * "last_contact_before" */
+	                     * "last_contact_before" */
 };
 
 /* {"data": [...], "next_cursor": "..." | null}. Bad sort, cursor or filter: GX_EBADREQUEST. */
 int records_list(struct crm_ctx *ctx, const struct record_kind *kind, const struct list_query *lq,
-		 json_t **out, struct gx_error *err);
+                 json_t **out, struct gx_error *err);
 
 /* The rows of a caller's own SELECT over `FROM <kind table> r` as API objects: the column list
  * to select, in the order records_row() reads it. */
@@ -106,6 +106,6 @@ json_t *records_row(const struct record_kind *kind, struct store_stmt *stmt);
 
 /* 1 when record id of kind exists and the actor may see it. */
 int records_visible(struct crm_ctx *ctx, const struct record_kind *kind, int64_t id,
-		    struct gx_error *err);
+                    struct gx_error *err);
 
 #endif

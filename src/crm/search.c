@@ -80,7 +80,7 @@ char *search_contact_doc(const json_t *contact, const char *account_name)
 	json_array_foreach(json_object_get(contact, "phones"), i, phone)
 	{
 		search_doc_add_phone(&doc, json_string_value(json_object_get(phone, "number")),
-				     json_string_value(json_object_get(phone, "e164")));
+		                     json_string_value(json_object_get(phone, "e164")));
 	}
 	add_list(&doc, json_object_get(contact, "emails"), "address");
 	add_list(&doc, json_object_get(contact, "tags"), NULL);
@@ -98,7 +98,7 @@ char *search_account_doc(const json_t *account)
 
 /* Reads what a document is made of and stores it. */
 static int index_one(struct crm_ctx *ctx, enum store_index index, int64_t id, const char *sql,
-		     struct gx_error *err)
+                     struct gx_error *err)
 {
 	struct store_stmt *stmt = store_prepare(ctx->store, sql, err);
 	if (!stmt)
@@ -117,8 +117,9 @@ static int index_one(struct crm_ctx *ctx, enum store_index index, int64_t id, co
 		if (v)
 			json_object_set_new(record, keys[i], v);
 	}
-	char *doc = index == STORE_INDEX_CONTACTS ? search_contact_doc(record, store_col_text(stmt, 5))
-						  : search_account_doc(record);
+	char *doc = index == STORE_INDEX_CONTACTS
+	                ? search_contact_doc(record, store_col_text(stmt, 5))
+	                : search_account_doc(record);
 	store_done(stmt);
 	json_decref(record);
 	rc = store_search_put(ctx->store, index, id, doc, err);
@@ -129,15 +130,16 @@ static int index_one(struct crm_ctx *ctx, enum store_index index, int64_t id, co
 int search_index_contact(struct crm_ctx *ctx, int64_t id, struct gx_error *err)
 {
 	return index_one(ctx, STORE_INDEX_CONTACTS, id,
-			 "SELECT c.name, NULL, c.phones, c.emails, c.tags, a.name FROM contacts c "
-			 "LEFT JOIN accounts a ON a.id = c.account_id WHERE c.id = ?",
-			 err);
+	                 "SELECT c.name, NULL, c.phones, c.emails, c.tags, a.name FROM contacts c "
+	                 "LEFT JOIN accounts a ON a.id = c.account_id WHERE c.id = ?",
+	                 err);
 }
 
 int search_index_account(struct crm_ctx *ctx, int64_t id, struct gx_error *err)
 {
 	return index_one(ctx, STORE_INDEX_ACCOUNTS, id,
-			 "SELECT name, website, NULL, NULL, tags, NULL FROM accounts WHERE id = ?", err);
+	                 "SELECT name, website, NULL, NULL, tags, NULL FROM accounts WHERE id = ?",
+	                 err);
 }
 
 /* A query reads as a phone number when it is mostly digits (with the usual +()- and spaces). */
@@ -187,15 +189,17 @@ void search_needles_free(char *needles[2])
 
 /* One kind's hits, best first: shorter names (the needle is more of them), then by name. */
 static int search_kind(struct crm_ctx *ctx, enum store_index index, char *needles[2], int n,
-		       int limit, json_t *data, struct gx_error *err)
+                       int limit, json_t *data, struct gx_error *err)
 {
 	int contacts = index == STORE_INDEX_CONTACTS;
 	struct sql q = {0};
 	/* The index drives: ids from the search source, each row fetched by its key. Written as
 	 * "id IN (source)", SQLite would first collect every match. */
-	sql_add(&q, contacts ? "SELECT * FROM (SELECT r.id, r.name, r.tier, r.account_id, "
-			       "a.name AS account_name, r.phones, r.emails FROM "
-			     : "SELECT * FROM (SELECT r.id, r.name, r.tier, NULL, NULL, NULL, NULL FROM ");
+	sql_add(&q,
+	        contacts
+	            ? "SELECT * FROM (SELECT r.id, r.name, r.tier, r.account_id, "
+	              "a.name AS account_name, r.phones, r.emails FROM "
+	            : "SELECT * FROM (SELECT r.id, r.name, r.tier, NULL, NULL, NULL, NULL FROM ");
 	sql_add(&q, n > 1 ? "(SELECT id FROM " : "");
 	for (int i = 0; i < n; i++) {
 		sql_add(&q, i ? " UNION SELECT id FROM " : "");
@@ -203,8 +207,8 @@ static int search_kind(struct crm_ctx *ctx, enum store_index index, char *needle
 	}
 	sql_add(&q, n > 1 ? ")" : "");
 	sql_add(&q, contacts ? " h JOIN contacts r ON r.id = h.id "
-			       "LEFT JOIN accounts a ON a.id = r.account_id WHERE "
-			     : " h JOIN accounts r ON r.id = h.id WHERE ");
+	                       "LEFT JOIN accounts a ON a.id = r.account_id WHERE "
+	                     : " h JOIN accounts r ON r.id = h.id WHERE ");
 	sql_visible(&q, &ctx->actor, contacts ? ACCESS_CONTACT : ACCESS_ACCOUNT);
 	sql_add(&q, " LIMIT ");
 	sql_int(&q, SEARCH_CANDIDATES);
@@ -216,18 +220,23 @@ static int search_kind(struct crm_ctx *ctx, enum store_index index, char *needle
 		return GX_EINTERNAL;
 	int rc;
 	while ((rc = store_step(stmt, err)) == STORE_ROW) {
-		json_t *hit = json_pack("{s:s, s:I, s:s, s:s}", "kind", contacts ? "contact" : "account",
-					"id", (json_int_t)store_col_int(stmt, 0), "name",
-					store_col_text(stmt, 1), "tier", store_col_text(stmt, 2));
+		json_t *hit =
+		    json_pack("{s:s, s:I, s:s, s:s}", "kind", contacts ? "contact" : "account",
+		              "id", (json_int_t)store_col_int(stmt, 0), "name",
+		              store_col_text(stmt, 1), "tier", store_col_text(stmt, 2));
 		if (contacts) {
-			json_object_set_new(hit, "account_id", store_col_is_null(stmt, 3)
-								      ? json_null()
-								      : json_integer(store_col_int(stmt, 3)));
-			json_object_set_new(hit, "account_name", store_col_text(stmt, 4)
-									 ? json_string(store_col_text(stmt, 4))
-									 : json_null());
-			json_object_set_new(hit, "phones", json_loads(store_col_text(stmt, 5), 0, NULL));
-			json_object_set_new(hit, "emails", json_loads(store_col_text(stmt, 6), 0, NULL));
+			json_object_set_new(hit, "account_id",
+			                    store_col_is_null(stmt, 3)
+			                        ? json_null()
+			                        : json_integer(store_col_int(stmt, 3)));
+			json_object_set_new(hit, "account_name",
+			                    store_col_text(stmt, 4)
+			                        ? json_string(store_col_text(stmt, 4))
+			                        : json_null());
+			json_object_set_new(hit, "phones",
+			                    json_loads(store_col_text(stmt, 5), 0, NULL));
+			json_object_set_new(hit, "emails",
+			                    json_loads(store_col_text(stmt, 6), 0, NULL));
 		}
 		json_array_append_new(data, hit);
 	}

@@ -30,7 +30,8 @@ int search_index_contact(struct crm_ctx *ctx, int64_t id, struct gx_error *err);
 int search_index_account(struct crm_ctx *ctx, int64_t id, struct gx_error *err);
 
 /* The folded needles for a query: the folded text, plus the E.164 digits when the query reads
- * as a phone number. Returns how many (0 when q folds to nothing); free with search_needles_free. */
+ * as a phone number. Returns how many (0 when q folds to nothing); free with search_needles_free.
+ */
 int search_needles(const char *q, const char *region, char *needles[2]);
 void search_needles_free(char *needles[2]);
 

@@ -35,7 +35,8 @@ static struct throttle_slot *slot_for(const char *key, int64_t now)
 		h = (h ^ (unsigned char)*p) * 1099511628211ull;
 	struct throttle_slot *s = &slots[h % THROTTLE_SLOTS];
 	if (strcmp(s->key, key) != 0 || now - s->last > WINDOW) {
-		/* A colliding key takes the slot over: at worst a blocked attacker is forgiven early. */
+		/* A colliding key takes the slot over: at worst a blocked attacker is forgiven
+		 * early. */
 		snprintf(s->key, sizeof s->key, "%s", key);
 		s->failures = 0;
 	}
@@ -82,7 +83,7 @@ static void hash_token(const char *token, char hex[65])
 {
 	unsigned char digest[32];
 	crypto_generichash(digest, sizeof digest, (const unsigned char *)token, strlen(token), NULL,
-			   0);
+	                   0);
 	sodium_bin2hex(hex, 65, digest, sizeof digest);
 }
 
@@ -91,19 +92,19 @@ static void new_token(char out[SESSION_TOKEN_MAX])
 	unsigned char secret[32];
 	randombytes_buf(secret, sizeof secret);
 	sodium_bin2base64(out, SESSION_TOKEN_MAX, secret, sizeof secret,
-			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
 static int store_token(struct store *store, const char *token, int64_t user_id, const char *kind,
-		       const char *name, int64_t expires_at, struct gx_error *err)
+                       const char *name, int64_t expires_at, struct gx_error *err)
 {
 	char hex[65];
 	hash_token(token, hex);
 	struct store_stmt *stmt = store_prepare(
-		store,
-		"INSERT INTO tokens(token_hash, user_id, kind, name, created_at, expires_at) "
-		"VALUES (?, ?, ?, ?, ?, ?)",
-		err);
+	    store,
+	    "INSERT INTO tokens(token_hash, user_id, kind, name, created_at, expires_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?)",
+	    err);
 	if (!stmt)
 		return GX_EINTERNAL;
 	store_bind_text(stmt, 1, hex);
@@ -123,14 +124,14 @@ static int open_session(struct crm_ctx *ctx, int64_t user_id, json_t **out, stru
 	char token[SESSION_TOKEN_MAX];
 	new_token(token);
 	struct store_stmt *stmt = store_prepare(
-		ctx->store, "DELETE FROM tokens WHERE expires_at IS NOT NULL AND expires_at < ?", err);
+	    ctx->store, "DELETE FROM tokens WHERE expires_at IS NOT NULL AND expires_at < ?", err);
 	if (!stmt)
 		return GX_EINTERNAL;
 	store_bind_int(stmt, 1, clock_now());
 	int rc = store_exec(stmt, err);
 	if (rc == 0)
 		rc = store_token(ctx->store, token, user_id, "session", NULL,
-				 clock_now() + SESSION_SECONDS, err);
+		                 clock_now() + SESSION_SECONDS, err);
 	json_t *user = NULL;
 	struct crm_ctx self = *ctx;
 	if (rc == 0)
@@ -144,13 +145,13 @@ static int open_session(struct crm_ctx *ctx, int64_t user_id, json_t **out, stru
 }
 
 int sessions_login(struct crm_ctx *ctx, const json_t *body, const char *client, json_t **out,
-		   int *retry_after, struct gx_error *err)
+                   int *retry_after, struct gx_error *err)
 {
 	const char *username = json_string_value(json_object_get(body, "username"));
 	const char *password = json_string_value(json_object_get(body, "password"));
 	if (!json_is_object(body) || !username || !password || json_object_size(body) != 2)
 		return gx_fail(err, GX_EBADREQUEST, NULL,
-			       "the body must be {\"username\": \"...\", \"password\": \"...\"}");
+		               "the body must be {\"username\": \"...\", \"password\": \"...\"}");
 	char user_key[80], client_key[80];
 	snprintf(user_key, sizeof user_key, "u:%s", username);
 	snprintf(client_key, sizeof client_key, "c:%s", client ? client : "");
@@ -159,7 +160,7 @@ int sessions_login(struct crm_ctx *ctx, const json_t *body, const char *client, 
 	if (failures >= BLOCK_AFTER) {
 		*retry_after = WINDOW;
 		return gx_fail(err, GX_ERATELIMITED, NULL,
-			       "too many failed sign-ins; try again in 15 minutes");
+		               "too many failed sign-ins; try again in 15 minutes");
 	}
 	if (failures >= SLOW_AFTER)
 		sleep(1);
@@ -178,7 +179,7 @@ int sessions_logout(struct crm_ctx *ctx, const char *token, struct gx_error *err
 	char hex[65];
 	hash_token(token, hex);
 	struct store_stmt *stmt = store_prepare(
-		ctx->store, "DELETE FROM tokens WHERE token_hash = ? AND kind = 'session'", err);
+	    ctx->store, "DELETE FROM tokens WHERE token_hash = ? AND kind = 'session'", err);
 	if (!stmt)
 		return GX_EINTERNAL;
 	store_bind_text(stmt, 1, hex);
@@ -186,7 +187,7 @@ int sessions_logout(struct crm_ctx *ctx, const char *token, struct gx_error *err
 }
 
 int sessions_authenticate(struct store *store, const char *token, struct actor *actor,
-			  struct gx_error *err)
+                          struct gx_error *err)
 {
 	if (!token || !*token || strlen(token) >= SESSION_TOKEN_MAX)
 		return gx_fail(err, GX_EUNAUTHORIZED, NULL, "sign in first");
@@ -194,11 +195,11 @@ int sessions_authenticate(struct store *store, const char *token, struct actor *
 	hash_token(token, hex);
 	/* One query per request: the token and its user together. */
 	struct store_stmt *stmt = store_prepare(
-		store,
-		"SELECT u.id, u.username, u.role, u.team, t.kind FROM tokens t JOIN users u ON u.id = "
-		"t.user_id WHERE t.token_hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?) AND "
-		"u.active = 1",
-		err);
+	    store,
+	    "SELECT u.id, u.username, u.role, u.team, t.kind FROM tokens t JOIN users u ON u.id = "
+	    "t.user_id WHERE t.token_hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?) AND "
+	    "u.active = 1",
+	    err);
 	if (!stmt)
 		return GX_EINTERNAL;
 	store_bind_text(stmt, 1, hex);
@@ -212,7 +213,8 @@ int sessions_authenticate(struct store *store, const char *token, struct actor *
 	if (rc < 0)
 		return rc;
 	if (rc != STORE_ROW)
-		return gx_fail(err, GX_EUNAUTHORIZED, NULL, "the session or token is unknown or expired");
+		return gx_fail(err, GX_EUNAUTHORIZED, NULL,
+		               "the session or token is unknown or expired");
 	return 0;
 }
 
@@ -221,8 +223,8 @@ int sessions_authenticate(struct store *store, const char *token, struct actor *
 static int require_admin(struct crm_ctx *ctx, struct gx_error *err)
 {
 	return access_is_admin(&ctx->actor)
-		       ? 0
-		       : gx_fail(err, GX_EFORBIDDEN, NULL, "only an admin may manage API tokens");
+	           ? 0
+	           : gx_fail(err, GX_EFORBIDDEN, NULL, "only an admin may manage API tokens");
 }
 
 static int check_token_body(const json_t *body, struct gx_error *err)
@@ -233,7 +235,8 @@ static int check_token_body(const json_t *body, struct gx_error *err)
 	json_t *v;
 	json_object_foreach((json_t *)body, key, v)
 	{
-		if (strcmp(key, "name") == 0 && json_is_string(v) && strlen(json_string_value(v)) <= 200)
+		if (strcmp(key, "name") == 0 && json_is_string(v) &&
+		    strlen(json_string_value(v)) <= 200)
 			continue;
 		if (strcmp(key, "user_id") == 0 && json_is_integer(v))
 			continue;
@@ -242,7 +245,7 @@ static int check_token_body(const json_t *body, struct gx_error *err)
 		    clock_parse(json_string_value(v), &t) == 0)
 			continue;
 		return gx_fail(err, GX_EVALIDATION, key,
-			       "a token has name (text), user_id (id) and expires_at (RFC 3339)");
+		               "a token has name (text), user_id (id) and expires_at (RFC 3339)");
 	}
 	if (!json_is_string(json_object_get(body, "name")))
 		return gx_fail(err, GX_EVALIDATION, "name", "name is required");
@@ -254,14 +257,15 @@ static json_t *token_row(struct store_stmt *stmt)
 	char created[32], expires[32];
 	clock_format(store_col_int(stmt, 4), created, sizeof created);
 	clock_format(store_col_int(stmt, 5), expires, sizeof expires);
-	return json_pack("{s:I, s:s?, s:I, s:s, s:s, s:s?}", "id", (json_int_t)store_col_int(stmt, 0),
-			 "name", store_col_text(stmt, 1), "user_id", (json_int_t)store_col_int(stmt, 2),
-			 "username", store_col_text(stmt, 3), "created_at", created, "expires_at",
-			 store_col_is_null(stmt, 5) ? NULL : expires);
+	return json_pack("{s:I, s:s?, s:I, s:s, s:s, s:s?}", "id",
+	                 (json_int_t)store_col_int(stmt, 0), "name", store_col_text(stmt, 1),
+	                 "user_id", (json_int_t)store_col_int(stmt, 2), "username",
+	                 store_col_text(stmt, 3), "created_at", created, "expires_at",
+	                 store_col_is_null(stmt, 5) ? NULL : expires);
 }
 
-#define TOKEN_SELECT                                                                       \
-	"SELECT t.id, t.name, t.user_id, u.username, t.created_at, t.expires_at FROM tokens t " \
+#define TOKEN_SELECT                                                                               \
+	"SELECT t.id, t.name, t.user_id, u.username, t.created_at, t.expires_at FROM tokens t "    \
 	"JOIN users u ON u.id = t.user_id WHERE t.kind = 'api'"
 
 int tokens_create(struct crm_ctx *ctx, const json_t *body, json_t **out, struct gx_error *err)
@@ -276,7 +280,7 @@ int tokens_create(struct crm_ctx *ctx, const json_t *body, json_t **out, struct 
 	struct actor owner;
 	if (users_actor(ctx->store, user_id, &owner, err) < 0)
 		return gx_fail(err, GX_EVALIDATION, "user_id", "no active user with id %lld",
-			       (long long)user_id);
+		               (long long)user_id);
 	int64_t expires = 0;
 	const char *until = json_string_value(json_object_get(body, "expires_at"));
 	if (until)
@@ -284,8 +288,9 @@ int tokens_create(struct crm_ctx *ctx, const json_t *body, json_t **out, struct 
 	char token[SESSION_TOKEN_MAX];
 	new_token(token);
 	rc = store_token(ctx->store, token, user_id, "api",
-			 json_string_value(json_object_get(body, "name")), expires, err);
-	struct store_stmt *stmt = rc ? NULL : store_prepare(ctx->store, TOKEN_SELECT " AND t.id = ?", err);
+	                 json_string_value(json_object_get(body, "name")), expires, err);
+	struct store_stmt *stmt =
+	    rc ? NULL : store_prepare(ctx->store, TOKEN_SELECT " AND t.id = ?", err);
 	if (stmt) {
 		store_bind_int(stmt, 1, store_last_insert_id(ctx->store));
 		if ((rc = store_step(stmt, err)) == STORE_ROW) {
@@ -303,7 +308,7 @@ int tokens_list(struct crm_ctx *ctx, json_t **out, struct gx_error *err)
 {
 	int rc = require_admin(ctx, err);
 	struct store_stmt *stmt =
-		rc ? NULL : store_prepare(ctx->store, TOKEN_SELECT " ORDER BY t.id", err);
+	    rc ? NULL : store_prepare(ctx->store, TOKEN_SELECT " ORDER BY t.id", err);
 	if (!stmt)
 		return rc ? rc : GX_EINTERNAL;
 	json_t *data = json_array();
@@ -322,8 +327,8 @@ int tokens_delete(struct crm_ctx *ctx, int64_t id, struct gx_error *err)
 {
 	int rc = require_admin(ctx, err);
 	struct store_stmt *stmt =
-		rc ? NULL
-		   : store_prepare(ctx->store, "DELETE FROM tokens WHERE id = ? AND kind = 'api'", err);
+	    rc ? NULL
+	       : store_prepare(ctx->store, "DELETE FROM tokens WHERE id = ? AND kind = 'api'", err);
 	if (!stmt)
 		return rc ? rc : GX_EINTERNAL;
 	store_bind_int(stmt, 1, id);

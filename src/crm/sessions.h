@@ -14,11 +14,11 @@
 /* Checks the password and opens a session: {"token", "user"}. Repeated failures for a username
  * or from a client are slowed, then refused with GX_ERATELIMITED (*retry_after seconds). */
 int sessions_login(struct crm_ctx *ctx, const json_t *body, const char *client, json_t **out,
-		   int *retry_after, struct gx_error *err);
+                   int *retry_after, struct gx_error *err);
 int sessions_logout(struct crm_ctx *ctx, const char *token, struct gx_error *err);
 /* The actor a session or API token stands for; GX_EUNAUTHORIZED when unknown or expired. */
 int sessions_authenticate(struct store *store, const char *token, struct actor *actor,
-			  struct gx_error *err);
+                          struct gx_error *err);
 
 /* API tokens (admin): body {"name", "user_id" (default: the admin), "expires_at" (optional)}
  * -> the token record with "token" (the secret, shown this once). */

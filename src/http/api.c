@@ -13,9 +13,9 @@ static const struct {
 	int code;
 	int status;
 } statuses[] = {
-	{GX_EBADREQUEST, 400},   {GX_EUNAUTHORIZED, 401}, {GX_EFORBIDDEN, 403},
-	{GX_ENOTFOUND, 404},     {GX_ECONFLICT, 409},     {GX_EVALIDATION, 422},
-	{GX_ETOOLARGE, 413},     {GX_ERATELIMITED, 429},  {GX_EINTERNAL, 500},
+    {GX_EBADREQUEST, 400}, {GX_EUNAUTHORIZED, 401}, {GX_EFORBIDDEN, 403},
+    {GX_ENOTFOUND, 404},   {GX_ECONFLICT, 409},     {GX_EVALIDATION, 422},
+    {GX_ETOOLARGE, 413},   {GX_ERATELIMITED, 429},  {GX_EINTERNAL, 500},
 };
 
 int reply_error(struct reply *reply, int code, const char *field, const char *message)
@@ -25,9 +25,10 @@ int reply_error(struct reply *reply, int code, const char *field, const char *me
 		if (statuses[i].code == code)
 			reply->status = statuses[i].status;
 	json_t *error = json_pack("{s:s, s:s}", "code", gx_code_name(code), "message",
-				  code == GX_EINTERNAL ? "internal error" : message);
+	                          code == GX_EINTERNAL ? "internal error" : message);
 	if (!error) /* a message quoting input that is not UTF-8 */
-		error = json_pack("{s:s, s:s}", "code", gx_code_name(code), "message", "invalid input");
+		error =
+		    json_pack("{s:s, s:s}", "code", gx_code_name(code), "message", "invalid input");
 	if (field && *field && text_valid_utf8(field, strlen(field)))
 		json_object_set_new(error, "field", json_string(field));
 	json_decref(reply->body);
@@ -35,13 +36,12 @@ int reply_error(struct reply *reply, int code, const char *field, const char *me
 	return code;
 }
 
-int reply_result(struct reply *reply, int rc, int status, json_t *value,
-		 const struct gx_error *err)
+int reply_result(struct reply *reply, int rc, int status, json_t *value, const struct gx_error *err)
 {
 	if (rc < 0) {
 		json_decref(value);
 		return reply_error(reply, rc, err ? err->field : NULL,
-				   err && err->message[0] ? err->message : "failed");
+		                   err && err->message[0] ? err->message : "failed");
 	}
 	reply->status = status;
 	json_decref(reply->body);
@@ -79,7 +79,7 @@ static int match(const char *pattern, const char *path, int64_t *params)
 static const char *bearer_token(const struct request *req)
 {
 	const char *auth = MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND,
-						       MHD_HTTP_HEADER_AUTHORIZATION);
+	                                               MHD_HTTP_HEADER_AUTHORIZATION);
 	if (auth && strncmp(auth, "Bearer ", 7) == 0)
 		return auth + 7;
 	return NULL;
@@ -94,17 +94,17 @@ static int authenticate(struct request *req, struct reply *reply)
 	if (!token) {
 		token = MHD_lookup_connection_value(req->connection, MHD_COOKIE_KIND, "gx_session");
 		const char *guard = MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND,
-								"X-Requested-With");
+		                                                "X-Requested-With");
 		int write = strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0;
 		if (token && write && (!guard || strcmp(guard, "guanxi") != 0))
 			return reply_error(reply, GX_EFORBIDDEN, NULL,
-					   "cookie-authenticated writes need the header "
-					   "X-Requested-With: guanxi");
+			                   "cookie-authenticated writes need the header "
+			                   "X-Requested-With: guanxi");
 	}
 	if (!token)
 		return reply_error(reply, GX_EUNAUTHORIZED, NULL,
-				   "sign in first: POST /api/v1/auth/login, then send the token as "
-				   "Authorization: Bearer <token>");
+		                   "sign in first: POST /api/v1/auth/login, then send the token as "
+		                   "Authorization: Bearer <token>");
 	int rc = sessions_authenticate(req->ctx.store, token, &req->ctx.actor, &err);
 	if (rc < 0)
 		return reply_result(reply, rc, 0, NULL, &err);
@@ -113,7 +113,7 @@ static int authenticate(struct request *req, struct reply *reply)
 }
 
 static enum MHD_Result check_utf8(void *cls, enum MHD_ValueKind kind, const char *key,
-				  const char *value)
+                                  const char *value)
 {
 	(void)kind;
 	int *ok = cls;

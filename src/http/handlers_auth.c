@@ -13,8 +13,8 @@ void h_health(struct request *req, struct reply *reply, const void *data)
 {
 	(void)req;
 	(void)data;
-	reply_result(reply, 0, 200, json_pack("{s:s, s:s}", "status", "ok", "version", GUANXI_VERSION),
-		     NULL);
+	reply_result(reply, 0, 200,
+	             json_pack("{s:s, s:s}", "status", "ok", "version", GUANXI_VERSION), NULL);
 }
 
 void h_login(struct request *req, struct reply *reply, const void *data)
@@ -25,8 +25,8 @@ void h_login(struct request *req, struct reply *reply, const void *data)
 	int rc = sessions_login(&req->ctx, req->body, req->client, &out, &reply->retry_after, &err);
 	if (rc == 0)
 		snprintf(reply->set_cookie, sizeof reply->set_cookie,
-			 "gx_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d",
-			 json_string_value(json_object_get(out, "token")), SESSION_SECONDS);
+		         "gx_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d",
+		         json_string_value(json_object_get(out, "token")), SESSION_SECONDS);
 	reply_result(reply, rc, 200, out, &err);
 }
 
@@ -36,7 +36,7 @@ void h_logout(struct request *req, struct reply *reply, const void *data)
 	struct gx_error err = {0};
 	int rc = sessions_logout(&req->ctx, req->token, &err);
 	snprintf(reply->set_cookie, sizeof reply->set_cookie,
-		 "gx_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+	         "gx_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
 	reply_result(reply, rc, 204, NULL, &err);
 }
 

@@ -25,13 +25,13 @@ static int parse_limit(const struct request *req, int *limit, struct gx_error *e
 	long n = strtol(text, &end, 10);
 	if (!*text || *end || n < 1 || n > LIMIT_MAX)
 		return gx_fail(err, GX_EBADREQUEST, "limit", "limit must be a number from 1 to %d",
-			       LIMIT_MAX);
+		               LIMIT_MAX);
 	*limit = (int)n;
 	return 0;
 }
 
 static enum MHD_Result collect_filter(void *cls, enum MHD_ValueKind kind, const char *key,
-				      const char *value)
+                                      const char *value)
 {
 	(void)kind;
 	static const char *const reserved[] = {"q", "limit", "cursor", "sort"};
@@ -46,10 +46,11 @@ void h_list(struct request *req, struct reply *reply, const void *kind)
 {
 	struct gx_error err = {0};
 	struct list_query lq = {.q = request_query(req, "q"),
-				.sort = request_query(req, "sort"),
-				.cursor = request_query(req, "cursor"),
-				.filters = json_object()};
-	MHD_get_connection_values(req->connection, MHD_GET_ARGUMENT_KIND, collect_filter, lq.filters);
+	                        .sort = request_query(req, "sort"),
+	                        .cursor = request_query(req, "cursor"),
+	                        .filters = json_object()};
+	MHD_get_connection_values(req->connection, MHD_GET_ARGUMENT_KIND, collect_filter,
+	                          lq.filters);
 	if (lq.q && !*lq.q)
 		lq.q = NULL; /* an empty search box lists everything */
 	json_t *out = NULL;
@@ -140,7 +141,7 @@ void h_lookup_phone(struct request *req, struct reply *reply, const void *data)
 	json_t *out = NULL;
 	const char *number = request_query(req, "number");
 	int rc = number ? lookup_phone(&req->ctx, number, &out, &err)
-			: gx_fail(&err, GX_EBADREQUEST, "number", "number is required");
+	                : gx_fail(&err, GX_EBADREQUEST, "number", "number is required");
 	reply_result(reply, rc, 200, out, &err);
 }
 

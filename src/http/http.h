@@ -18,29 +18,29 @@ struct request {
 	struct MHD_Connection *connection;
 	const char *method;
 	const char *path;
-	json_t *body;       /* the parsed JSON body of POST/PATCH/PUT, else NULL */
-	const char *raw;    /* the body as sent: a file upload (POST /imports) is not JSON */
+	json_t *body;    /* the parsed JSON body of POST/PATCH/PUT, else NULL */
+	const char *raw; /* the body as sent: a file upload (POST /imports) is not JSON */
 	size_t raw_len;
 	int64_t params[ROUTE_MAX_PARAMS]; /* the {id}s of the route, in order */
-	struct crm_ctx ctx; /* the signed-in actor (unset on public routes) */
-	const char *token;  /* the session or API token that authenticated the request */
-	char client[64];    /* the peer address, for throttling */
-	void *pending;      /* the server's state of the request (http_defer) */
+	struct crm_ctx ctx;               /* the signed-in actor (unset on public routes) */
+	const char *token; /* the session or API token that authenticated the request */
+	char client[64];   /* the peer address, for throttling */
+	void *pending;     /* the server's state of the request (http_defer) */
 };
 
 struct reply {
 	int status;
-	json_t *body;         /* owned; NULL for 204 */
-	char set_cookie[160]; /* a Set-Cookie header value, or "" */
-	int retry_after;      /* seconds, or 0 */
+	json_t *body;                  /* owned; NULL for 204 */
+	char set_cookie[160];          /* a Set-Cookie header value, or "" */
+	int retry_after;               /* seconds, or 0 */
 	struct MHD_Response *response; /* a response of its own to queue instead of body (the
-					* event stream); owned */
+	                                * event stream); owned */
 };
 
 /* Sets the reply from a domain result: on rc == 0 status and value (owned), otherwise the
  * error shape of API.md for rc and err. Returns rc. */
 int reply_result(struct reply *reply, int rc, int status, json_t *value,
-		 const struct gx_error *err);
+                 const struct gx_error *err);
 int reply_error(struct reply *reply, int code, const char *field, const char *message);
 
 /* A reply given later, from another thread, without holding the worker thread meanwhile (a call
@@ -50,7 +50,7 @@ int reply_error(struct reply *reply, int code, const char *field, const char *me
 struct http_later;
 struct http_later *http_defer(struct request *req);
 void http_finish(struct http_later *later, int rc, int status, json_t *value,
-		 const struct gx_error *err);
+                 const struct gx_error *err);
 
 /* A query parameter, or NULL. */
 const char *request_query(const struct request *req, const char *name);
@@ -59,8 +59,8 @@ const char *request_query(const struct request *req, const char *name);
 void api_dispatch(struct request *req, struct reply *reply);
 
 /* Serves a file under config->web_dir for GET/HEAD of a non-API path; returns an MHD result. */
-int static_serve(struct MHD_Connection *connection, const struct config *config,
-		 const char *method, const char *path);
+int static_serve(struct MHD_Connection *connection, const struct config *config, const char *method,
+                 const char *path);
 
 /* Adds the headers every reply carries (CSP and friends) to an MHD response. */
 struct MHD_Response;

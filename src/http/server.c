@@ -53,7 +53,7 @@ struct http_later *http_defer(struct request *req)
 }
 
 void http_finish(struct http_later *later, int rc, int status, json_t *value,
-		 const struct gx_error *err)
+                 const struct gx_error *err)
 {
 	struct pending *pending = (struct pending *)later;
 	pthread_mutex_lock(&later_lock);
@@ -95,10 +95,10 @@ static struct store *worker_store(struct server *server, struct gx_error *err)
 void http_security_headers(struct MHD_Response *response)
 {
 	MHD_add_response_header(response, "Content-Security-Policy",
-				"default-src 'self'; script-src 'self'; style-src 'self'; "
-				"img-src 'self' data:; font-src 'self'; connect-src 'self'; "
-				"object-src 'none'; frame-ancestors 'none'; base-uri 'none'; "
-				"form-action 'self'");
+	                        "default-src 'self'; script-src 'self'; style-src 'self'; "
+	                        "img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+	                        "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; "
+	                        "form-action 'self'");
 	MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(response, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(response, "X-Frame-Options", "DENY");
@@ -110,7 +110,7 @@ static enum MHD_Result send_stream(struct MHD_Connection *connection, struct rep
 	MHD_add_response_header(reply->response, "Cache-Control", "no-store");
 	http_security_headers(reply->response);
 	enum MHD_Result ret =
-		MHD_queue_response(connection, (unsigned)reply->status, reply->response);
+	    MHD_queue_response(connection, (unsigned)reply->status, reply->response);
 	MHD_destroy_response(reply->response);
 	reply->response = NULL;
 	return ret;
@@ -122,14 +122,15 @@ static enum MHD_Result send_reply(struct MHD_Connection *connection, struct repl
 		return send_stream(connection, reply);
 	char *text = reply->body ? json_dumps(reply->body, JSON_COMPACT) : NULL;
 	struct MHD_Response *response =
-		text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE)
-		     : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	    text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE)
+	         : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	if (!response) {
 		free(text);
 		return MHD_NO;
 	}
 	if (text)
-		MHD_add_response_header(response, "Content-Type", "application/json; charset=utf-8");
+		MHD_add_response_header(response, "Content-Type",
+		                        "application/json; charset=utf-8");
 	MHD_add_response_header(response, "Cache-Control", "no-store");
 	if (reply->set_cookie[0])
 		MHD_add_response_header(response, "Set-Cookie", reply->set_cookie);
@@ -147,17 +148,17 @@ static enum MHD_Result send_reply(struct MHD_Connection *connection, struct repl
 static void client_address(struct MHD_Connection *connection, char *out, size_t size)
 {
 	const union MHD_ConnectionInfo *info =
-		MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	    MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	out[0] = '\0';
 	if (!info || !info->client_addr)
 		return;
 	const struct sockaddr *sa = info->client_addr;
 	if (sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
-			  (socklen_t)size);
+		          (socklen_t)size);
 	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
-			  (socklen_t)size);
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		          out, (socklen_t)size);
 }
 
 static void parse_body(struct request *req, struct pending *pending, struct reply *reply)
@@ -167,8 +168,8 @@ static void parse_body(struct request *req, struct pending *pending, struct repl
 	req->body = json_loadb(text, pending->body.len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!req->body) {
 		char message[200];
-		snprintf(message, sizeof message, "malformed JSON at line %d, column %d: %s", jerr.line,
-			 jerr.column, jerr.text);
+		snprintf(message, sizeof message, "malformed JSON at line %d, column %d: %s",
+		         jerr.line, jerr.column, jerr.text);
 		reply_error(reply, GX_EBADREQUEST, NULL, message);
 	}
 }
@@ -199,18 +200,18 @@ static enum MHD_Result send_later(struct MHD_Connection *connection, struct pend
 }
 
 static enum MHD_Result answer(struct server *server, struct MHD_Connection *connection,
-			      const char *url, const char *method, struct pending *pending)
+                              const char *url, const char *method, struct pending *pending)
 {
 	struct reply reply = {.status = 200};
 	struct request req = {
-		.connection = connection, .method = method, .path = url, .pending = pending};
+	    .connection = connection, .method = method, .path = url, .pending = pending};
 	struct gx_error err = {0};
 	client_address(connection, req.client, sizeof req.client);
 	req.ctx.config = server->config;
 	if (pending->too_large) {
 		char message[96];
 		snprintf(message, sizeof message, "the body is larger than %zu bytes",
-			 server->config->max_body);
+		         server->config->max_body);
 		reply_error(&reply, GX_ETOOLARGE, NULL, message);
 	} else if (!(req.ctx.store = worker_store(server, &err))) {
 		reply_result(&reply, GX_EINTERNAL, 0, NULL, &err);
@@ -241,8 +242,8 @@ static enum MHD_Result answer(struct server *server, struct MHD_Connection *conn
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
-				  const char *method, const char *version, const char *upload_data,
-				  size_t *upload_data_size, void **state)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **state)
 {
 	(void)version;
 	struct server *server = cls;
@@ -257,8 +258,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 	if (*upload_data_size) {
 		/* Keep reading an oversized body (and drop it) so the 413 reaches the client. */
 		size_t limit = is_upload(method, url) && server->config->max_body < UPLOAD_MAX_BODY
-				       ? UPLOAD_MAX_BODY
-				       : server->config->max_body;
+		                   ? UPLOAD_MAX_BODY
+		                   : server->config->max_body;
 		if (pending->body.len + *upload_data_size > limit)
 			pending->too_large = 1;
 		else
@@ -274,7 +275,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 }
 
 static void on_completed(void *cls, struct MHD_Connection *connection, void **state,
-			 enum MHD_RequestTerminationCode code)
+                         enum MHD_RequestTerminationCode code)
 {
 	(void)connection;
 	(void)code;
@@ -296,7 +297,8 @@ static int parse_listen(const char *listen, struct sockaddr_in *addr, struct gx_
 	long port = colon ? strtol(colon + 1, NULL, 10) : 0;
 	size_t hlen = colon ? (size_t)(colon - listen) : 0;
 	if (!colon || port <= 0 || port > 65535 || hlen >= sizeof host)
-		return gx_fail(err, GX_EVALIDATION, "listen", "listen must be host:port, not %s", listen);
+		return gx_fail(err, GX_EVALIDATION, "listen", "listen must be host:port, not %s",
+		               listen);
 	memcpy(host, listen, hlen);
 	host[hlen] = '\0';
 	*addr = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -339,15 +341,16 @@ int server_run(const struct config *config, struct gx_error *err)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	struct server server = {.config = config, .lock = PTHREAD_MUTEX_INITIALIZER};
 	struct MHD_Daemon *daemon = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME,
-		0, NULL, NULL, on_request,
-		&server, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
-		(unsigned)worker_threads(config), MHD_OPTION_NOTIFY_COMPLETED, on_completed, &server,
-		MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT, 4096u,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+	        MHD_ALLOW_SUSPEND_RESUME,
+	    0, NULL, NULL, on_request, &server, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)worker_threads(config),
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, &server, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+	    MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+	    MHD_OPTION_END);
 	if (!daemon)
-		return gx_fail(err, GX_EINTERNAL, "listen", "cannot listen on %s: %s", config->listen,
-			       errno ? strerror(errno) : "address in use?");
+		return gx_fail(err, GX_EINTERNAL, "listen", "cannot listen on %s: %s",
+		               config->listen, errno ? strerror(errno) : "address in use?");
 	if (events_start() < 0) {
 		MHD_stop_daemon(daemon);
 		return gx_fail(err, GX_EINTERNAL, NULL, "cannot start the event stream heartbeat");
@@ -359,14 +362,15 @@ int server_run(const struct config *config, struct gx_error *err)
 		return rc;
 	}
 	log_info("listening on http://%s (%d threads, database %s)", config->listen,
-		 worker_threads(config), config->db);
+	         worker_threads(config), config->db);
 	int sig;
 	sigwait(&stop, &sig);
 	log_info("stopping on signal %d: finishing requests in flight", sig);
 	MHD_socket listener = MHD_quiesce_daemon(daemon);
 	if (listener != MHD_INVALID_SOCKET)
-		close(listener); /* refuse new connections at once instead of leaving them hanging */
-	events_stop(); /* event streams end now, or the drain would wait for them */
+		close(
+		    listener); /* refuse new connections at once instead of leaving them hanging */
+	events_stop();         /* event streams end now, or the drain would wait for them */
 	drain(&server);
 	cti_writer_stop(); /* answers what is still queued before the daemon goes */
 	MHD_stop_daemon(daemon);

@@ -12,16 +12,16 @@
 static const char *content_type(const char *path)
 {
 	static const char *const types[][2] = {
-		{".html", "text/html; charset=utf-8"},
-		{".js", "text/javascript; charset=utf-8"},
-		{".mjs", "text/javascript; charset=utf-8"},
-		{".css", "text/css; charset=utf-8"},
-		{".json", "application/json; charset=utf-8"},
-		{".svg", "image/svg+xml"},
-		{".png", "image/png"},
-		{".ico", "image/x-icon"},
-		{".woff2", "font/woff2"},
-		{".txt", "text/plain; charset=utf-8"},
+	    {".html", "text/html; charset=utf-8"},
+	    {".js", "text/javascript; charset=utf-8"},
+	    {".mjs", "text/javascript; charset=utf-8"},
+	    {".css", "text/css; charset=utf-8"},
+	    {".json", "application/json; charset=utf-8"},
+	    {".svg", "image/svg+xml"},
+	    {".png", "image/png"},
+	    {".ico", "image/x-icon"},
+	    {".woff2", "font/woff2"},
+	    {".txt", "text/plain; charset=utf-8"},
 	};
 	const char *dot = strrchr(path, '.');
 	for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
@@ -51,7 +51,8 @@ static int hashed(const char *path)
 	const char *dot = base ? strchr(base, '.') : NULL;
 	size_t hex = 0;
 	if (dot)
-		for (const char *p = dot + 1; (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'); p++)
+		for (const char *p = dot + 1; (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f');
+		     p++)
 			hex++;
 	return hex >= 8;
 }
@@ -59,7 +60,7 @@ static int hashed(const char *path)
 static int reply_text(struct MHD_Connection *connection, unsigned status, const char *text)
 {
 	struct MHD_Response *response =
-		MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+	    MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
 	if (!response)
 		return MHD_NO;
 	MHD_add_response_header(response, "Content-Type", "text/plain; charset=utf-8");
@@ -83,8 +84,8 @@ static int open_file(const struct config *config, const char *path, struct stat 
 	return fd;
 }
 
-int static_serve(struct MHD_Connection *connection, const struct config *config,
-		 const char *method, const char *path)
+int static_serve(struct MHD_Connection *connection, const struct config *config, const char *method,
+                 const char *path)
 {
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return reply_text(connection, 405, "method not allowed\n");
@@ -108,7 +109,7 @@ int static_serve(struct MHD_Connection *connection, const struct config *config,
 	}
 	MHD_add_response_header(response, "Content-Type", content_type(path));
 	MHD_add_response_header(response, "Cache-Control",
-				hashed(path) ? "public, max-age=31536000, immutable" : "no-cache");
+	                        hashed(path) ? "public, max-age=31536000, immutable" : "no-cache");
 	http_security_headers(response);
 	int ret = MHD_queue_response(connection, MHD_HTTP_OK, response);
 	MHD_destroy_response(response);

@@ -73,8 +73,8 @@ static int utf8_sequence(unsigned char lead, int left)
 /* Folded documents hold letters, digits and '|' between fields: every non-ASCII character is a
  * token of its own, every run of ASCII letters and digits one token of its first two bytes
  * (only needles of one or two characters come to this index), and the rest separates. */
-static int short_tokenize(Fts5Tokenizer *tokenizer, void *ctx, int flags, const char *text,
-			  int len, int (*token)(void *, int, const char *, int, int, int))
+static int short_tokenize(Fts5Tokenizer *tokenizer, void *ctx, int flags, const char *text, int len,
+                          int (*token)(void *, int, const char *, int, int, int))
 {
 	(void)tokenizer;
 	(void)flags;
@@ -122,9 +122,9 @@ static int register_tokenizer(sqlite3 *db)
 	if (!api || api->iVersion < 2)
 		return -1;
 	return api->xCreateTokenizer(api, "guanxi_short", (void *)&short_tokenizer,
-				     &short_tokenizer, NULL) == SQLITE_OK
-		       ? 0
-		       : -1;
+	                             &short_tokenizer, NULL) == SQLITE_OK
+	           ? 0
+	           : -1;
 }
 
 /* SQLite counts every allocation under a global mutex for sqlite3_memory_used(), which Guanxi
@@ -146,18 +146,18 @@ int store_open(struct store **out, const char *path, struct gx_error *err)
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 	if (sqlite3_open_v2(path, &store->db, flags, NULL) != SQLITE_OK) {
 		gx_fail(err, GX_EINTERNAL, NULL, "cannot open database %s: %s", path,
-			store->db ? sqlite3_errmsg(store->db) : "out of memory");
+		        store->db ? sqlite3_errmsg(store->db) : "out of memory");
 		store_close(store);
 		return GX_EINTERNAL;
 	}
 	sqlite3_busy_timeout(store->db, 10000);
 	sqlite3_extended_result_codes(store->db, 1);
 	static const char pragmas[] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-				      "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
-				      "PRAGMA cache_size=-32768; PRAGMA mmap_size=2147418112;";
+	                              "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
+	                              "PRAGMA cache_size=-32768; PRAGMA mmap_size=2147418112;";
 	if (run_sql(store, pragmas, err) < 0 || register_tokenizer(store->db) < 0) {
 		gx_fail(err, GX_EINTERNAL, NULL, "cannot use database %s: %s", path,
-			sqlite3_errmsg(store->db));
+		        sqlite3_errmsg(store->db));
 		store_close(store);
 		return GX_EINTERNAL;
 	}
@@ -283,7 +283,7 @@ int store_step(struct store_stmt *stmt, struct gx_error *err)
 		return gx_fail(err, GX_EVALIDATION, NULL, "a value is not allowed here");
 	default:
 		log_error("sqlite: step: %s (%d) in: %s", sqlite3_errmsg(db), rc,
-			  sqlite3_sql(AS_STMT(stmt)));
+		          sqlite3_sql(AS_STMT(stmt)));
 		return gx_fail(err, GX_EINTERNAL, NULL, "storage error");
 	}
 }
@@ -410,10 +410,11 @@ int store_migrate(struct store *store, struct gx_error *err)
 	if (store_schema_version(store, &current, err) < 0)
 		return GX_EINTERNAL;
 	if (current > store_schema_latest())
-		return gx_fail(err, GX_ECONFLICT, NULL,
-			       "the database has schema version %d but this guanxi knows only up to "
-			       "%d: use a newer guanxi",
-			       current, store_schema_latest());
+		return gx_fail(
+		    err, GX_ECONFLICT, NULL,
+		    "the database has schema version %d but this guanxi knows only up to "
+		    "%d: use a newer guanxi",
+		    current, store_schema_latest());
 	for (int i = 0; i < store_migration_count; i++) {
 		const struct store_migration *m = &store_migrations[i];
 		if (m->version <= current)
@@ -438,8 +439,8 @@ int store_backup(struct store *store, const char *dest_path, struct gx_error *er
 	if (access(dest_path, F_OK) == 0)
 		return gx_fail(err, GX_ECONFLICT, NULL, "%s already exists", dest_path);
 	sqlite3 *dest = NULL;
-	int rc = sqlite3_open_v2(dest_path, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-				 NULL);
+	int rc =
+	    sqlite3_open_v2(dest_path, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc == SQLITE_OK) {
 		/* One step copies a consistent snapshot: under WAL, writers go on meanwhile. */
 		sqlite3_backup *backup = sqlite3_backup_init(dest, "main", store->db, "main");
@@ -452,7 +453,7 @@ int store_backup(struct store *store, const char *dest_path, struct gx_error *er
 	}
 	if (rc != SQLITE_OK) {
 		gx_fail(err, GX_EINTERNAL, NULL, "backup to %s failed: %s", dest_path,
-			dest ? sqlite3_errmsg(dest) : "out of memory");
+		        dest ? sqlite3_errmsg(dest) : "out of memory");
 		sqlite3_close(dest);
 		unlink(dest_path);
 		return GX_EINTERNAL;
@@ -472,17 +473,17 @@ int store_bulk_mode(struct store *store, int on, struct gx_error *err)
 }
 
 int store_search_put(struct store *store, enum store_index index, int64_t id, const char *doc,
-		     struct gx_error *err)
+                     struct gx_error *err)
 {
 	static const char *const upserts[] = {
-		[STORE_INDEX_CONTACTS] = "INSERT INTO search_contacts(id, doc) VALUES (?, ?) "
-					 "ON CONFLICT(id) DO UPDATE SET doc = excluded.doc",
-		[STORE_INDEX_ACCOUNTS] = "INSERT INTO search_accounts(id, doc) VALUES (?, ?) "
-					 "ON CONFLICT(id) DO UPDATE SET doc = excluded.doc",
+	    [STORE_INDEX_CONTACTS] = "INSERT INTO search_contacts(id, doc) VALUES (?, ?) "
+	                             "ON CONFLICT(id) DO UPDATE SET doc = excluded.doc",
+	    [STORE_INDEX_ACCOUNTS] = "INSERT INTO search_accounts(id, doc) VALUES (?, ?) "
+	                             "ON CONFLICT(id) DO UPDATE SET doc = excluded.doc",
 	};
 	static const char *const deletes[] = {
-		[STORE_INDEX_CONTACTS] = "DELETE FROM search_contacts WHERE id = ?",
-		[STORE_INDEX_ACCOUNTS] = "DELETE FROM search_accounts WHERE id = ?",
+	    [STORE_INDEX_CONTACTS] = "DELETE FROM search_contacts WHERE id = ?",
+	    [STORE_INDEX_ACCOUNTS] = "DELETE FROM search_accounts WHERE id = ?",
 	};
 	struct store_stmt *stmt = store_prepare(store, doc ? upserts[index] : deletes[index], err);
 	if (!stmt)
@@ -505,16 +506,16 @@ static size_t utf8_length(const char *s)
 const char *store_search_source(enum store_index index, const char *needle)
 {
 	static const char *const trigram[] = {
-		[STORE_INDEX_CONTACTS] = "(SELECT rowid AS id FROM search_contacts_fts "
-					 "WHERE search_contacts_fts MATCH ?)",
-		[STORE_INDEX_ACCOUNTS] = "(SELECT rowid AS id FROM search_accounts_fts "
-					 "WHERE search_accounts_fts MATCH ?)",
+	    [STORE_INDEX_CONTACTS] = "(SELECT rowid AS id FROM search_contacts_fts "
+	                             "WHERE search_contacts_fts MATCH ?)",
+	    [STORE_INDEX_ACCOUNTS] = "(SELECT rowid AS id FROM search_accounts_fts "
+	                             "WHERE search_accounts_fts MATCH ?)",
 	};
 	static const char *const short_needle[] = {
-		[STORE_INDEX_CONTACTS] = "(SELECT rowid AS id FROM search_contacts_short "
-					 "WHERE search_contacts_short MATCH ?)",
-		[STORE_INDEX_ACCOUNTS] = "(SELECT rowid AS id FROM search_accounts_short "
-					 "WHERE search_accounts_short MATCH ?)",
+	    [STORE_INDEX_CONTACTS] = "(SELECT rowid AS id FROM search_contacts_short "
+	                             "WHERE search_contacts_short MATCH ?)",
+	    [STORE_INDEX_ACCOUNTS] = "(SELECT rowid AS id FROM search_accounts_short "
+	                             "WHERE search_accounts_short MATCH ?)",
 	};
 	/* Never LIKE on the FTS table: SQLite 3.40 answers LIKE over a trigram table wrongly. */
 	return utf8_length(needle) >= 3 ? trigram[index] : short_needle[index];

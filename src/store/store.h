@@ -80,7 +80,7 @@ enum store_index { STORE_INDEX_CONTACTS, STORE_INDEX_ACCOUNTS };
 
 /* Sets (or with doc NULL removes) the document of record id. */
 int store_search_put(struct store *store, enum store_index index, int64_t id, const char *doc,
-		     struct gx_error *err);
+                     struct gx_error *err);
 /* A row source for a FROM clause, `(SELECT ... AS id ...)`, of the ids whose document contains
  * needle, in ascending id order, with exactly one `?` to bind with store_search_bind(). */
 const char *store_search_source(enum store_index index, const char *needle);

@@ -100,9 +100,9 @@ static void test_money_parse_refuses_more_than_two_places(void **state)
 static void test_money_parse_refuses_malformed_text(void **state)
 {
 	(void)state;
-	const char *const bad[] = {"",     " ",    "1.",    ".5",   "1,000", "1 000", " 1",
-	                           "1 ",   "1e3",  "0x10",  "abc",  "12a",   "1.2.3", "1..2",
-	                           "1.a",  "１２", "12.5¥", "¥12",  "NaN",   "inf",   "1.-5"};
+	const char *const bad[] = {"",    " ",    "1.",    ".5",  "1,000", "1 000", " 1",
+	                           "1 ",  "1e3",  "0x10",  "abc", "12a",   "1.2.3", "1..2",
+	                           "1.a", "１２", "12.5¥", "¥12", "NaN",   "inf",   "1.-5"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		assert_money_refused(bad[i]);
 }
@@ -154,18 +154,29 @@ static void test_money_format_int64_extremes(void **state)
 static void test_money_round_trip(void **state)
 {
 	(void)state;
-	const int64_t values[] = {0,       1,      -1,     99,      -99,        100,
-	                          101,     129950, -12345, 1000000, 4294967296, MONEY_MAX_MINOR,
+	const int64_t values[] = {0,
+	                          1,
+	                          -1,
+	                          99,
+	                          -99,
+	                          100,
+	                          101,
+	                          129950,
+	                          -12345,
+	                          1000000,
+	                          4294967296,
+	                          MONEY_MAX_MINOR,
 	                          -MONEY_MAX_MINOR};
 	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
 		char text[24];
 		int64_t back = 0;
 		money_format(values[i], text, sizeof text);
 		if (money_parse(text, &back) != 0 || back != values[i])
-			fail_msg("%lld -> \"%s\" -> %lld", (long long)values[i], text, (long long)back);
+			fail_msg("%lld -> \"%s\" -> %lld", (long long)values[i], text,
+			         (long long)back);
 	}
 	/* Text comes back in its one canonical form. */
-	const char *const forms[][2] = {{"1299.5", "1299.50"}, {"-0", "0.00"}, {"007", "7.00"},
+	const char *const forms[][2] = {{"1299.5", "1299.50"}, {"-0", "0.00"},  {"007", "7.00"},
 	                                {"-3", "-3.00"},       {"0.1", "0.10"}, {"12.34", "12.34"}};
 	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
 		int64_t minor = 0;
@@ -336,14 +347,23 @@ static void test_clock_format_and_round_trip(void **state)
 	clock_format(INT64_MAX, out, sizeof out);
 	assert_string_equal(out, "");
 
-	const int64_t values[] = {0,          1,           -1,         951782400,  1709208000,
-	                          2147483647, 2147483648LL, 4102444800LL, -62104060800LL,
-	                          253370764799LL, T_2026_11_22_0830Z};
+	const int64_t values[] = {0,
+	                          1,
+	                          -1,
+	                          951782400,
+	                          1709208000,
+	                          2147483647,
+	                          2147483648LL,
+	                          4102444800LL,
+	                          -62104060800LL,
+	                          253370764799LL,
+	                          T_2026_11_22_0830Z};
 	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
 		int64_t back = 0;
 		clock_format(values[i], out, sizeof out);
 		if (clock_parse(out, &back) != 0 || back != values[i])
-			fail_msg("%lld -> \"%s\" -> %lld", (long long)values[i], out, (long long)back);
+			fail_msg("%lld -> \"%s\" -> %lld", (long long)values[i], out,
+			         (long long)back);
 	}
 }
 
@@ -412,8 +432,8 @@ static void test_clock_check_date_month_lengths_and_shape(void **state)
 /* ---- config --------------------------------------------------------------------------- */
 
 static const char *const env_names[] = {
-    "GUANXI_LISTEN",   "GUANXI_DB",       "GUANXI_WEB_DIR",       "GUANXI_REGION",
-    "GUANXI_CURRENCY", "GUANXI_MAX_BODY", "GUANXI_THREADS",       "GUANXI_DEMO_CONTACTS",
+    "GUANXI_LISTEN",    "GUANXI_DB",         "GUANXI_WEB_DIR", "GUANXI_REGION",
+    "GUANXI_CURRENCY",  "GUANXI_MAX_BODY",   "GUANXI_THREADS", "GUANXI_DEMO_CONTACTS",
     "GUANXI_TIER_GOLD", "GUANXI_TIER_SILVER"};
 
 static int clear_env(void **state)
@@ -524,8 +544,8 @@ static void test_config_set_refuses_bad_numbers(void **state)
 	config_defaults(&config);
 	const char *const keys[] = {"max_body", "threads", "demo_contacts", "tier_gold",
 	                            "tier_silver"};
-	const char *const never[] = {"", "abc", "12abc", "1.5", "0x10", "1e6", "8 ",
-	                             "99999999999999999999999"};
+	const char *const never[] = {"",     "abc", "12abc", "1.5",
+	                             "0x10", "1e6", "8 ",    "99999999999999999999999"};
 	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
 		for (size_t i = 0; i < sizeof never / sizeof never[0]; i++)
 			assert_set_refused(&config, keys[k], never[i]);
@@ -627,7 +647,7 @@ static void test_config_load_file_then_environment(void **state)
 	clear_env(NULL);
 	assert_int_equal(rc, 0);
 	assert_string_equal(config.listen, "0.0.0.0:9090"); /* file */
-	assert_string_equal(config.db, "/tmp/a b.db");       /* inner spaces kept */
+	assert_string_equal(config.db, "/tmp/a b.db");      /* inner spaces kept */
 	assert_string_equal(config.currency, "USD");
 	assert_int_equal(config.tier_gold, 7);
 	assert_int_equal(config.threads, 8); /* environment over file */
@@ -644,9 +664,8 @@ static void test_config_load_file_then_environment(void **state)
 	assert_int_equal(rc, 0);
 	assert_string_equal(config.listen, "127.0.0.1:1234");
 	assert_int_equal(config.tier_silver, 12);
-	assert_int_equal(config.threads, sysconf(_SC_NPROCESSORS_ONLN) > 0
-	                                     ? sysconf(_SC_NPROCESSORS_ONLN)
-	                                     : 2);
+	assert_int_equal(config.threads,
+	                 sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 2);
 }
 
 static void test_config_load_bad_line_names_it(void **state)
@@ -684,8 +703,8 @@ static void test_config_load_bad_value_in_file(void **state)
 	assert_int_equal(rc, GX_EVALIDATION);
 	assert_string_equal(err.field, "region");
 	assert_non_null(strstr(err.message, "CHN"));
-	assert_string_equal(config.region, "CN");            /* refused: unchanged */
-	assert_string_equal(config.currency, "CNY");         /* after the bad line: not read */
+	assert_string_equal(config.region, "CN");             /* refused: unchanged */
+	assert_string_equal(config.currency, "CNY");          /* after the bad line: not read */
 	assert_string_equal(config.listen, "127.0.0.1:8080"); /* nor the environment */
 
 	write_file(path, sizeof path, "colour = blue\n");
@@ -728,9 +747,8 @@ static void test_config_load_bad_environment(void **state)
 	assert_int_equal(rc, GX_EVALIDATION);
 	assert_string_equal(err.field, "threads");
 	assert_non_null(strstr(err.message, "many"));
-	assert_int_equal(config.threads, sysconf(_SC_NPROCESSORS_ONLN) > 0
-	                                     ? sysconf(_SC_NPROCESSORS_ONLN)
-	                                     : 2);
+	assert_int_equal(config.threads,
+	                 sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 2);
 
 	setenv("GUANXI_CURRENCY", "dollars", 1);
 	memset(&err, 0, sizeof err);

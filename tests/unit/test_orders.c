@@ -364,11 +364,11 @@ static int64_t count_order_audit(struct fixture *fx)
 static void assert_tier(struct fixture *fx, const char *table, int64_t id, const char *want)
 {
 	struct gx_error err = {0};
-	struct store_stmt *stmt = store_prepare(
-	    fx->store,
-	    strcmp(table, "accounts") == 0 ? "SELECT tier FROM accounts WHERE id = ?"
-	                                   : "SELECT tier FROM contacts WHERE id = ?",
-	    &err);
+	struct store_stmt *stmt =
+	    store_prepare(fx->store,
+	                  strcmp(table, "accounts") == 0 ? "SELECT tier FROM accounts WHERE id = ?"
+	                                                 : "SELECT tier FROM contacts WHERE id = ?",
+	                  &err);
 	assert_non_null(stmt);
 	store_bind_int(stmt, 1, id);
 	assert_int_equal(store_step(stmt, &err), STORE_ROW);
@@ -444,8 +444,9 @@ static void test_amount_must_be_a_decimal_string(void **state)
 {
 	struct fixture *fx = *state;
 	int64_t account = make_account(&fx->as_admin, "Acme");
-	const char *const bad[] = {"12.5", "1299", "\"12.345\"", "\"abc\"", "\"1,299.00\"",
-	                           "\"\"", "true", "[\"1.00\"]", "\"1000000000000000.00\""};
+	const char *const bad[] = {"12.5",    "1299",         "\"12.345\"",
+	                           "\"abc\"", "\"1,299.00\"", "\"\"",
+	                           "true",    "[\"1.00\"]",   "\"1000000000000000.00\""};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		put_fails(&fx->as_admin, GX_EVALIDATION, "amount",
 		          "{\"account_id\": %lld, \"ordered_at\": \"%s\", \"amount\": %s}",
@@ -462,8 +463,8 @@ static void test_amount_must_be_a_decimal_string(void **state)
 	put_fails(&fx->as_admin, GX_EVALIDATION, "amount",
 	          "{\"account_id\": %lld, \"ordered_at\": \"%s\"}", (long long)account, AT);
 	put_fails(&fx->as_admin, GX_EVALIDATION, "amount",
-	          "{\"account_id\": %lld, \"ordered_at\": \"%s\", \"lines\": []}", (long long)account,
-	          AT);
+	          "{\"account_id\": %lld, \"ordered_at\": \"%s\", \"lines\": []}",
+	          (long long)account, AT);
 	assert_int_equal(count_orders(fx), 0);
 
 	/* Negative amounts (credit notes) and the largest amount are decimal strings too. */
@@ -489,11 +490,10 @@ static void test_lines_compute_the_amount(void **state)
 	int64_t account = make_account(&fx->as_admin, "Acme");
 	const char *lines = "[{\"sku\": \"ERP-STD\", \"name\": \"ERP 标准版\", \"qty\": 2, "
 	                    "\"unit_price\": \"599.50\"}, {\"qty\": 3, \"unit_price\": \"0.01\"}]";
-	json_t *order =
-	    put(&fx->as_admin, 1,
-	        "{\"account_id\": %lld, \"ordered_at\": \"%s\", \"source\": \"erp\", "
-	        "\"external_ref\": \"SO-1\", \"lines\": %s}",
-	        (long long)account, AT, lines);
+	json_t *order = put(&fx->as_admin, 1,
+	                    "{\"account_id\": %lld, \"ordered_at\": \"%s\", \"source\": \"erp\", "
+	                    "\"external_ref\": \"SO-1\", \"lines\": %s}",
+	                    (long long)account, AT, lines);
 	int64_t id = id_of(order);
 	assert_string_equal(text_of(order, "amount"), "1199.03");
 	json_t *want_lines = jsonf("%s", lines);
@@ -517,8 +517,9 @@ static void test_lines_compute_the_amount(void **state)
 	json_decref(order);
 
 	/* New lines and a new amount: the amount as sent. */
-	order = patch(&fx->as_admin, id,
-	              "{\"lines\": [{\"qty\": 1, \"unit_price\": \"5.00\"}], \"amount\": \"4.50\"}");
+	order =
+	    patch(&fx->as_admin, id,
+	          "{\"lines\": [{\"qty\": 1, \"unit_price\": \"5.00\"}], \"amount\": \"4.50\"}");
 	assert_string_equal(text_of(order, "amount"), "4.50");
 	json_decref(order);
 
@@ -564,8 +565,9 @@ static void test_bad_lines_name_the_line(void **state)
 	    {"[{\"qty\": 1, \"unit_price\": \"1.00\", \"name\": null}]", "lines[0].name"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		json_t *body = jsonf("{\"account_id\": %lld, \"ordered_at\": \"%s\", \"lines\": %s}",
-		                     (long long)account, AT, cases[i].lines);
+		json_t *body =
+		    jsonf("{\"account_id\": %lld, \"ordered_at\": \"%s\", \"lines\": %s}",
+		          (long long)account, AT, cases[i].lines);
 		json_t *out = NULL;
 		struct gx_error err = {0};
 		int created = 0;
@@ -573,8 +575,8 @@ static void test_bad_lines_name_the_line(void **state)
 		json_decref(body);
 		json_decref(out);
 		if (rc != GX_EVALIDATION || strcmp(err.field, cases[i].field) != 0)
-			fail_msg("lines %s: got %d field \"%s\", want field \"%s\"", cases[i].lines, rc,
-			         err.field, cases[i].field);
+			fail_msg("lines %s: got %d field \"%s\", want field \"%s\"", cases[i].lines,
+			         rc, err.field, cases[i].field);
 		/* The message names the line for a person reading it too. */
 		assert_non_null(strstr(err.message, cases[i].field));
 	}
@@ -596,7 +598,8 @@ static void test_bad_lines_name_the_line(void **state)
 
 	json_t *many = json_array();
 	for (int i = 0; i < 1001; i++)
-		json_array_append_new(many, json_pack("{s:i, s:s}", "qty", 1, "unit_price", "0.01"));
+		json_array_append_new(many,
+		                      json_pack("{s:i, s:s}", "qty", 1, "unit_price", "0.01"));
 	json_t *body = json_pack("{s:I, s:s, s:O}", "account_id", (json_int_t)account, "ordered_at",
 	                         AT, "lines", many);
 	json_t *out = NULL;
@@ -620,25 +623,29 @@ static void test_line_totals_beyond_money_range_are_refused(void **state)
 	struct fixture *fx = *state;
 	int64_t account = make_account(&fx->as_admin, "Acme");
 	/* qty x unit_price overflows 64 bits. */
-	put_fails(&fx->as_admin, GX_EVALIDATION, "lines[0]",
-	          "{\"account_id\": %lld, \"ordered_at\": \"%s\", \"lines\": [{\"qty\": 1000000000, "
-	          "\"unit_price\": \"999999999999999.99\"}]}",
-	          (long long)account, AT);
+	put_fails(
+	    &fx->as_admin, GX_EVALIDATION, "lines[0]",
+	    "{\"account_id\": %lld, \"ordered_at\": \"%s\", \"lines\": [{\"qty\": 1000000000, "
+	    "\"unit_price\": \"999999999999999.99\"}]}",
+	    (long long)account, AT);
 	/* Each line fits; their sum passes the largest amount. */
-	put_fails(&fx->as_admin, GX_EVALIDATION, "lines[1]",
-	          "{\"account_id\": %lld, \"ordered_at\": \"%s\", \"lines\": [{\"qty\": 1, "
-	          "\"unit_price\": \"999999999999999.99\"}, {\"qty\": 1, \"unit_price\": \"0.01\"}]}",
-	          (long long)account, AT);
-	put_fails(&fx->as_admin, GX_EVALIDATION, "lines[2]",
-	          "{\"account_id\": %lld, \"ordered_at\": \"%s\", \"lines\": [{\"qty\": 1, "
-	          "\"unit_price\": \"0.50\"}, {\"qty\": 1, \"unit_price\": \"999999999999999.00\"}, "
-	          "{\"qty\": 1, \"unit_price\": \"0.50\"}]}",
-	          (long long)account, AT);
+	put_fails(
+	    &fx->as_admin, GX_EVALIDATION, "lines[1]",
+	    "{\"account_id\": %lld, \"ordered_at\": \"%s\", \"lines\": [{\"qty\": 1, "
+	    "\"unit_price\": \"999999999999999.99\"}, {\"qty\": 1, \"unit_price\": \"0.01\"}]}",
+	    (long long)account, AT);
+	put_fails(
+	    &fx->as_admin, GX_EVALIDATION, "lines[2]",
+	    "{\"account_id\": %lld, \"ordered_at\": \"%s\", \"lines\": [{\"qty\": 1, "
+	    "\"unit_price\": \"0.50\"}, {\"qty\": 1, \"unit_price\": \"999999999999999.00\"}, "
+	    "{\"qty\": 1, \"unit_price\": \"0.50\"}]}",
+	    (long long)account, AT);
 	/* Fits in 64 bits but not in money, on the negative side. */
-	put_fails(&fx->as_admin, GX_EVALIDATION, "lines[0]",
-	          "{\"account_id\": %lld, \"ordered_at\": \"%s\", \"lines\": [{\"qty\": 1000000000, "
-	          "\"unit_price\": \"-1000000.00\"}]}",
-	          (long long)account, AT);
+	put_fails(
+	    &fx->as_admin, GX_EVALIDATION, "lines[0]",
+	    "{\"account_id\": %lld, \"ordered_at\": \"%s\", \"lines\": [{\"qty\": 1000000000, "
+	    "\"unit_price\": \"-1000000.00\"}]}",
+	    (long long)account, AT);
 	/* Even with an amount given, the lines must add up to something money can hold. */
 	put_fails(&fx->as_admin, GX_EVALIDATION, "lines[1]",
 	          "{\"account_id\": %lld, \"ordered_at\": \"%s\", \"amount\": \"1.00\", \"lines\": "
@@ -655,10 +662,11 @@ static void test_line_totals_beyond_money_range_are_refused(void **state)
 	        (long long)account, AT);
 	assert_string_equal(text_of(order, "amount"), "999999999999999.99");
 	json_decref(order);
-	order = put(&fx->as_admin, 1,
-	            "{\"account_id\": %lld, \"ordered_at\": \"%s\", \"lines\": [{\"qty\": 1000000000, "
-	            "\"unit_price\": \"-99999.99\"}]}",
-	            (long long)account, AT);
+	order =
+	    put(&fx->as_admin, 1,
+	        "{\"account_id\": %lld, \"ordered_at\": \"%s\", \"lines\": [{\"qty\": 1000000000, "
+	        "\"unit_price\": \"-99999.99\"}]}",
+	        (long long)account, AT);
 	assert_string_equal(text_of(order, "amount"), "-99999990000000.00");
 	json_decref(order);
 }
@@ -725,13 +733,15 @@ static void test_put_is_idempotent_by_source_and_ref(void **state)
 {
 	struct fixture *fx = *state;
 	int64_t account = make_account(&fx->as_admin, "Acme");
-#define IDEMPOTENT_FMT                                                                            \
-	"{\"account_id\": %lld, \"ordered_at\": \"%s\", \"amount\": \"%s\", \"source\": \"%s\", "      \
+#define IDEMPOTENT_FMT                                                                             \
+	"{\"account_id\": %lld, \"ordered_at\": \"%s\", \"amount\": \"%s\", \"source\": \"%s\", "  \
 	"\"external_ref\": \"SO-2026-0001\"}"
-	int64_t id = put_id(&fx->as_admin, 1, IDEMPOTENT_FMT, (long long)account, AT, "100.00", "erp");
+	int64_t id =
+	    put_id(&fx->as_admin, 1, IDEMPOTENT_FMT, (long long)account, AT, "100.00", "erp");
 
 	/* Re-sent unchanged: same order, no new version, no audit row. */
-	json_t *order = put(&fx->as_admin, 0, IDEMPOTENT_FMT, (long long)account, AT, "100.00", "erp");
+	json_t *order =
+	    put(&fx->as_admin, 0, IDEMPOTENT_FMT, (long long)account, AT, "100.00", "erp");
 	assert_int_equal(id_of(order), id);
 	assert_int_equal(json_integer_value(json_object_get(order, "version")), 1);
 	json_decref(order);
@@ -749,8 +759,9 @@ static void test_put_is_idempotent_by_source_and_ref(void **state)
 	                 1);
 
 	/* Only the fields sent change. */
-	order = put(&fx->as_admin, 0,
-	            "{\"source\": \"erp\", \"external_ref\": \"SO-2026-0001\", \"status\": \"open\"}");
+	order =
+	    put(&fx->as_admin, 0,
+	        "{\"source\": \"erp\", \"external_ref\": \"SO-2026-0001\", \"status\": \"open\"}");
 	assert_int_equal(id_of(order), id);
 	assert_string_equal(text_of(order, "amount"), "90.00");
 	assert_string_equal(text_of(order, "status"), "open");
@@ -758,7 +769,8 @@ static void test_put_is_idempotent_by_source_and_ref(void **state)
 	json_decref(order);
 
 	/* The same reference from another source is another order. */
-	int64_t pos = put_id(&fx->as_admin, 1, IDEMPOTENT_FMT, (long long)account, AT, "5.00", "pos");
+	int64_t pos =
+	    put_id(&fx->as_admin, 1, IDEMPOTENT_FMT, (long long)account, AT, "5.00", "pos");
 	assert_true(pos != id);
 	/* Without a reference every put creates. */
 	int64_t a = put_id(&fx->as_admin, 1,
@@ -785,8 +797,9 @@ static void test_put_default_source_matches_api(void **state)
 	                    "\"external_ref\": \"R-1\"}",
 	                    (long long)account, AT);
 	/* "api" spelt out finds the order that took the default. */
-	json_t *order = put(&fx->as_admin, 0,
-	                    "{\"source\": \"api\", \"external_ref\": \"R-1\", \"amount\": \"2.00\"}");
+	json_t *order =
+	    put(&fx->as_admin, 0,
+	        "{\"source\": \"api\", \"external_ref\": \"R-1\", \"amount\": \"2.00\"}");
 	assert_int_equal(id_of(order), id);
 	assert_string_equal(text_of(order, "amount"), "2.00");
 	json_decref(order);
@@ -799,10 +812,11 @@ static void test_put_default_source_matches_api(void **state)
 	json_decref(order);
 
 	/* The other way round: created as "api", found without a source. */
-	int64_t other = put_id(&fx->as_admin, 1,
-	                       "{\"account_id\": %lld, \"ordered_at\": \"%s\", \"amount\": \"1.00\", "
-	                       "\"source\": \"api\", \"external_ref\": \"R-2\"}",
-	                       (long long)account, AT);
+	int64_t other =
+	    put_id(&fx->as_admin, 1,
+	           "{\"account_id\": %lld, \"ordered_at\": \"%s\", \"amount\": \"1.00\", "
+	           "\"source\": \"api\", \"external_ref\": \"R-2\"}",
+	           (long long)account, AT);
 	order = put(&fx->as_admin, 0, "{\"external_ref\": \"R-2\", \"amount\": \"4.00\"}");
 	assert_int_equal(id_of(order), other);
 	json_decref(order);
@@ -875,13 +889,15 @@ static void test_who_may_book_orders(void **state)
 	put_id(&fx->as_manager, 1, BOOK_FMT, (long long)account, AT);
 	put_id(&fx->as_finance, 1, BOOK_FMT, (long long)account, AT);
 	put_id(&fx->as_north, 1, BOOK_FMT, (long long)north_account, AT);
-	put_id(&fx->as_north2, 1, BOOK_FMT, (long long)north_account, AT); /* a team mate's account */
+	put_id(&fx->as_north2, 1, BOOK_FMT, (long long)north_account,
+	       AT); /* a team mate's account */
 	assert_int_equal(count_orders(fx), 5);
 
 	put_fails(&fx->as_service, GX_EFORBIDDEN, NULL, BOOK_FMT, (long long)account, AT);
 	put_fails(&fx->as_marketing, GX_EFORBIDDEN, NULL, BOOK_FMT, (long long)account, AT);
 	/* A sales user books on customers they see only; another team's reads as absent. */
-	put_fails(&fx->as_north, GX_EVALIDATION, "account_id", BOOK_FMT, (long long)south_account, AT);
+	put_fails(&fx->as_north, GX_EVALIDATION, "account_id", BOOK_FMT, (long long)south_account,
+	          AT);
 	put_fails(&fx->as_north, GX_EVALIDATION, "account_id", BOOK_FMT, (long long)account, AT);
 	assert_int_equal(count_orders(fx), 5);
 
@@ -894,7 +910,8 @@ static void test_who_may_book_orders(void **state)
 	          "{\"external_ref\": \"F-1\", \"amount\": \"2.00\"}");
 	put_fails(&fx->as_marketing, GX_EFORBIDDEN, NULL,
 	          "{\"external_ref\": \"F-1\", \"amount\": \"2.00\"}");
-	json_t *order = put(&fx->as_manager, 0, "{\"external_ref\": \"F-1\", \"amount\": \"3.00\"}");
+	json_t *order =
+	    put(&fx->as_manager, 0, "{\"external_ref\": \"F-1\", \"amount\": \"3.00\"}");
 	assert_string_equal(text_of(order, "amount"), "3.00");
 	json_decref(order);
 
@@ -1008,7 +1025,8 @@ static void test_bulk_is_all_or_nothing(void **state)
 
 	/* Every failed batch left the connection outside any transaction: the next write commits
 	 * and another connection sees exactly it. */
-	put_id(&fx->as_admin, 1, "{\"account_id\": %lld, \"ordered_at\": \"%s\", \"amount\": \"2.00\"}",
+	put_id(&fx->as_admin, 1,
+	       "{\"account_id\": %lld, \"ordered_at\": \"%s\", \"amount\": \"2.00\"}",
 	       (long long)account, AT);
 	assert_int_equal(committed_int(fx, "SELECT COUNT(*) FROM orders"), 3);
 	assert_int_equal(committed_int(fx, "SELECT COUNT(*) FROM orders WHERE external_ref IN "
@@ -1122,7 +1140,8 @@ static void test_bulk_body_shape(void **state)
 static void test_tier_thresholds(void **state)
 {
 	struct fixture *fx = *state;
-	const struct config *config = &fx->config; /* defaults: silver 100,000.00, gold 1,000,000.00 */
+	const struct config *config =
+	    &fx->config; /* defaults: silver 100,000.00, gold 1,000,000.00 */
 	assert_string_equal(orders_tier(config, 0), "bronze");
 	assert_string_equal(orders_tier(config, -500), "bronze");
 	assert_string_equal(orders_tier(config, INT64_MIN), "bronze");
@@ -1151,8 +1170,8 @@ static void test_tier_follows_completed_revenue(void **state)
 	int64_t account = make_account(&fx->as_admin, "Acme");
 	int64_t contact = make_contact(&fx->as_admin, "Jane Doe", account);
 	int64_t bystander = make_contact(&fx->as_admin, "John Roe", account);
-#define TIER_FMT                                                                                  \
-	"{\"contact_id\": %lld, \"ordered_at\": \"%s\", \"amount\": \"%s\", \"status\": \"%s\", "      \
+#define TIER_FMT                                                                                   \
+	"{\"contact_id\": %lld, \"ordered_at\": \"%s\", \"amount\": \"%s\", \"status\": \"%s\", "  \
 	"\"currency\": \"%s\"}"
 
 	int64_t first = put_id(&fx->as_admin, 1, TIER_FMT, (long long)contact, AT, "99999.99",
@@ -1160,16 +1179,18 @@ static void test_tier_follows_completed_revenue(void **state)
 	assert_tier(fx, "accounts", account, "bronze");
 	assert_tier(fx, "contacts", contact, "bronze");
 	/* One cent more reaches silver exactly at the threshold. */
-	int64_t cent = put_id(&fx->as_admin, 1, TIER_FMT, (long long)contact, AT, "0.01", "completed",
-	                      "CNY");
+	int64_t cent =
+	    put_id(&fx->as_admin, 1, TIER_FMT, (long long)contact, AT, "0.01", "completed", "CNY");
 	assert_tier(fx, "accounts", account, "silver");
 	assert_tier(fx, "contacts", contact, "silver");
 	assert_tier(fx, "contacts", bystander, "bronze");
 	/* Open orders, other currencies, cancelled and returned ones do not count. */
-	int64_t big = put_id(&fx->as_admin, 1, TIER_FMT, (long long)contact, AT, "900000.00", "open",
-	                     "CNY");
-	put_id(&fx->as_admin, 1, TIER_FMT, (long long)contact, AT, "5000000.00", "completed", "USD");
-	put_id(&fx->as_admin, 1, TIER_FMT, (long long)contact, AT, "5000000.00", "cancelled", "CNY");
+	int64_t big =
+	    put_id(&fx->as_admin, 1, TIER_FMT, (long long)contact, AT, "900000.00", "open", "CNY");
+	put_id(&fx->as_admin, 1, TIER_FMT, (long long)contact, AT, "5000000.00", "completed",
+	       "USD");
+	put_id(&fx->as_admin, 1, TIER_FMT, (long long)contact, AT, "5000000.00", "cancelled",
+	       "CNY");
 	put_id(&fx->as_admin, 1, TIER_FMT, (long long)contact, AT, "5000000.00", "returned", "CNY");
 	assert_tier(fx, "accounts", account, "silver");
 	assert_tier(fx, "contacts", contact, "silver");
@@ -1229,7 +1250,6 @@ static void test_moving_an_order_recomputes_both_accounts(void **state)
 	assert_tier(fx, "contacts", ca, "silver");
 	assert_tier(fx, "accounts", b, "bronze");
 
-
 	/* Moved by a PATCH: the customer it left goes down, the one it joined goes up. */
 	json_decref(patch(&fx->as_admin, order, "{\"account_id\": %lld, \"contact_id\": %lld}",
 	                  (long long)b, (long long)cb));
@@ -1270,16 +1290,18 @@ static void test_tier_write_failure_rolls_back_the_order(void **state)
 	int64_t contact = make_contact(&fx->as_admin, "Jane Doe", account);
 	exec_sql(fx->store, "CREATE TRIGGER refuse_account_tier BEFORE UPDATE OF tier ON accounts "
 	                    "BEGIN SELECT RAISE(ABORT, 'tier write refused'); END");
-#define REFUSE_FMT                                                                                \
+#define REFUSE_FMT                                                                                 \
 	"{\"contact_id\": %lld, \"ordered_at\": \"%s\", \"amount\": \"%s\", \"status\": \"%s\"}"
 
 	/* An order that leaves the tier as it is writes no tier, so it goes through. */
 	put_id(&fx->as_admin, 1, REFUSE_FMT, (long long)contact, AT, "10.00", "completed");
-	int64_t open = put_id(&fx->as_admin, 1, REFUSE_FMT, (long long)contact, AT, "100000.00", "open");
+	int64_t open =
+	    put_id(&fx->as_admin, 1, REFUSE_FMT, (long long)contact, AT, "100000.00", "open");
 	int64_t orders_before = count_orders(fx), audit_before = count_order_audit(fx);
 
 	/* One that lifts the tier fails as a whole: no order, no audit row, no tier. */
-	json_t *body = jsonf(REFUSE_FMT, (long long)contact, AT, "100000.00", "completed"), *out = NULL;
+	json_t *body = jsonf(REFUSE_FMT, (long long)contact, AT, "100000.00", "completed"),
+	       *out = NULL;
 	struct gx_error err = {0};
 	int created = 0;
 	assert_true(orders_put(&fx->as_admin, body, &out, &created, &err) < 0);
@@ -1349,8 +1371,8 @@ static int list_all(struct crm_ctx *ctx, int64_t account, const char *sort, int 
 	size_t len = 0;
 	out[0] = '\0';
 	for (;;) {
-		struct list_query lq = {.sort = sort, .cursor = cursor, .limit = limit,
-		                        .filters = filters};
+		struct list_query lq = {
+		    .sort = sort, .cursor = cursor, .limit = limit, .filters = filters};
 		json_t *page = NULL;
 		struct gx_error err = {0};
 		int rc = records_list(ctx, &order_kind, &lq, &page, &err);
@@ -1390,14 +1412,16 @@ static void test_list_pages_by_amount(void **state)
 	int64_t account = make_account(&fx->as_admin, "Acme");
 	int64_t other = make_account(&fx->as_admin, "Other");
 	/* Numerically, not as text: "100.00" < "20.00" as strings. */
-	const char *const amounts[] = {"5.00",    "100.00", "20.00", "20.00",
-	                               "-3.00",   "1000.00", "20.00", "0.50"};
+	const char *const amounts[] = {"5.00",  "100.00",  "20.00", "20.00",
+	                               "-3.00", "1000.00", "20.00", "0.50"};
 	int64_t ids[8];
 	for (int i = 0; i < 8; i++)
-		ids[i] = put_id(&fx->as_admin, 1,
-		                "{\"account_id\": %lld, \"ordered_at\": \"%s\", \"amount\": \"%s\"}",
-		                (long long)account, AT, amounts[i]);
-	put_id(&fx->as_admin, 1, "{\"account_id\": %lld, \"ordered_at\": \"%s\", \"amount\": \"7.00\"}",
+		ids[i] =
+		    put_id(&fx->as_admin, 1,
+		           "{\"account_id\": %lld, \"ordered_at\": \"%s\", \"amount\": \"%s\"}",
+		           (long long)account, AT, amounts[i]);
+	put_id(&fx->as_admin, 1,
+	       "{\"account_id\": %lld, \"ordered_at\": \"%s\", \"amount\": \"7.00\"}",
 	       (long long)other, AT);
 
 	char want_up[512], want_down[512], got[512];
@@ -1418,11 +1442,13 @@ static void test_list_pages_by_amount(void **state)
 	for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
 		int pages = list_all(&fx->as_admin, account, "amount", limits[i], got, sizeof got);
 		if (strcmp(got, want_up) != 0)
-			fail_msg("sort=amount limit=%d:\n got %s\nwant %s", limits[i], got, want_up);
+			fail_msg("sort=amount limit=%d:\n got %s\nwant %s", limits[i], got,
+			         want_up);
 		assert_int_equal(pages, pages_up[i]);
 		list_all(&fx->as_admin, account, "-amount", limits[i], got, sizeof got);
 		if (strcmp(got, want_down) != 0)
-			fail_msg("sort=-amount limit=%d:\n got %s\nwant %s", limits[i], got, want_down);
+			fail_msg("sort=-amount limit=%d:\n got %s\nwant %s", limits[i], got,
+			         want_down);
 	}
 
 	/* An amount cursor does not fit another sort. */
@@ -1469,10 +1495,11 @@ static int64_t order_at(struct crm_ctx *ctx, int64_t contact, int days, const ch
 {
 	char at[32];
 	days_ago(days, at, sizeof at);
-	return put_id(ctx, 1,
-	              "{\"contact_id\": %lld, \"ordered_at\": \"%s\", \"amount\": \"%s\", \"cost\": "
-	              "%s, \"status\": \"%s\", \"currency\": \"%s\"}",
-	              (long long)contact, at, amount, cost, status, currency);
+	return put_id(
+	    ctx, 1,
+	    "{\"contact_id\": %lld, \"ordered_at\": \"%s\", \"amount\": \"%s\", \"cost\": "
+	    "%s, \"status\": \"%s\", \"currency\": \"%s\"}",
+	    (long long)contact, at, amount, cost, status, currency);
 }
 
 static json_t *figures(struct crm_ctx *ctx, const char *by, int64_t id)
@@ -1631,7 +1658,8 @@ static void test_figures_agree_with_the_records(void **state)
 	json_t *orders = json_object_get(view, "orders");
 	assert_int_equal(json_array_size(orders), 10);
 	days_ago(3, at, sizeof at);
-	assert_string_equal(text_of(json_array_get(orders, 0), "ordered_at"), at); /* newest first */
+	assert_string_equal(text_of(json_array_get(orders, 0), "ordered_at"),
+	                    at); /* newest first */
 	for (size_t i = 1; i < json_array_size(orders); i++)
 		assert_true(strcmp(text_of(json_array_get(orders, i - 1), "ordered_at"),
 		                   text_of(json_array_get(orders, i), "ordered_at")) >= 0);
@@ -1689,8 +1717,8 @@ static void test_figures_of_a_new_customer(void **state)
 	json_decref(view);
 
 	int64_t parent = make_account(ctx, "Parent Co");
-	int64_t account = create(ctx, &account_kind, "{\"name\": \"Child Co\", \"parent_id\": %lld}",
-	                         (long long)parent);
+	int64_t account = create(
+	    ctx, &account_kind, "{\"name\": \"Child Co\", \"parent_id\": %lld}", (long long)parent);
 	assert_int_equal(customer360_account(ctx, account, &view, &err), 0);
 	assert_int_equal(id_of(json_object_get(view, "parent")), parent);
 	assert_int_equal(json_integer_value(json_object_get(view, "people_count")), 0);

@@ -96,14 +96,15 @@ static int64_t query_int_id(struct store *store, const char *sql, int64_t id)
 }
 
 static int64_t insert_user(struct store *store, const char *username, const char *role,
-			   const char *team, int active)
+                           const char *team, int active)
 {
 	struct gx_error err = {0};
-	struct store_stmt *stmt = store_prepare(
-	    store,
-	    "INSERT INTO users(username, password_hash, role, team, active, created_at, updated_at) "
-	    "VALUES (?, '$argon2id$placeholder', ?, ?, ?, 1, 1)",
-	    &err);
+	struct store_stmt *stmt =
+	    store_prepare(store,
+	                  "INSERT INTO users(username, password_hash, role, team, active, "
+	                  "created_at, updated_at) "
+	                  "VALUES (?, '$argon2id$placeholder', ?, ?, ?, 1, 1)",
+	                  &err);
 	if (!stmt)
 		return -1;
 	store_bind_text(stmt, 1, username);
@@ -151,8 +152,8 @@ static int setup(void **state)
 	fx->sam = insert_user(fx->store, "sam", "service", NULL, 1);
 	fx->mona = insert_user(fx->store, "mona", "manager", "south", 1);
 	fx->ivan = insert_user(fx->store, "ivan", "sales", "north", 0);
-	if (fx->admin <= 0 || fx->alice <= 0 || fx->anna <= 0 || fx->carol <= 0 ||
-	    fx->fiona <= 0 || fx->sam <= 0 || fx->mona <= 0 || fx->ivan <= 0)
+	if (fx->admin <= 0 || fx->alice <= 0 || fx->anna <= 0 || fx->carol <= 0 || fx->fiona <= 0 ||
+	    fx->sam <= 0 || fx->mona <= 0 || fx->ivan <= 0)
 		return -1;
 	fx->system = (struct crm_ctx){
 	    .store = fx->store, .config = &fx->config, .actor = access_system_actor()};
@@ -213,7 +214,7 @@ static void expand(const char *tmpl, const int64_t *vals, char *out, size_t size
 	for (const char *p = tmpl; *p; p++) {
 		if (p[0] == '$' && p[1] >= '0' && p[1] <= '9') {
 			len += (size_t)snprintf(out + len, size - len, "%lld",
-						(long long)vals[p[1] - '0']);
+			                        (long long)vals[p[1] - '0']);
 			p++;
 		} else if (len + 1 < size) {
 			out[len++] = *p;
@@ -250,7 +251,7 @@ static json_t *create_json(struct crm_ctx *ctx, const struct record_kind *kind, 
 	if (rc != 0) {
 		char *text = json_dumps(body, JSON_COMPACT);
 		fail_msg("create %s %s: %d field \"%s\": %s", kind->entity, text, rc, err.field,
-			 err.message);
+		         err.message);
 	}
 	json_decref(body);
 	assert_non_null(out);
@@ -268,7 +269,7 @@ static int64_t create_id(struct crm_ctx *ctx, const struct record_kind *kind, js
 
 /* Expects failure with code and (unless NULL) field; takes body. */
 static void create_fails(struct crm_ctx *ctx, const struct record_kind *kind, json_t *body,
-			 int code, const char *field)
+                         int code, const char *field)
 {
 	json_t *out = NULL;
 	struct gx_error err = {0};
@@ -277,35 +278,35 @@ static void create_fails(struct crm_ctx *ctx, const struct record_kind *kind, js
 	json_decref(body);
 	if (rc != code || (field && strcmp(err.field, field) != 0)) {
 		json_decref(out);
-		fail_msg("create %s %s: got %d field \"%s\" (%s), want %d field \"%s\"", kind->entity,
-			 text ? text : "(null)", rc, err.field, err.message, code, field ? field : "*");
+		fail_msg("create %s %s: got %d field \"%s\" (%s), want %d field \"%s\"",
+		         kind->entity, text ? text : "(null)", rc, err.field, err.message, code,
+		         field ? field : "*");
 	}
 	free(text);
 	assert_null(out);
 }
 
 static json_t *update_json(struct crm_ctx *ctx, const struct record_kind *kind, int64_t id,
-			   json_t *body)
+                           json_t *body)
 {
 	json_t *out = NULL;
 	struct gx_error err = {0};
 	int rc = records_update(ctx, kind, id, body, &out, &err);
 	if (rc != 0)
 		fail_msg("update %s %lld: %d field \"%s\": %s", kind->entity, (long long)id, rc,
-			 err.field, err.message);
+		         err.field, err.message);
 	json_decref(body);
 	assert_non_null(out);
 	return out;
 }
 
-static void update_ok(struct crm_ctx *ctx, const struct record_kind *kind, int64_t id,
-		      json_t *body)
+static void update_ok(struct crm_ctx *ctx, const struct record_kind *kind, int64_t id, json_t *body)
 {
 	json_decref(update_json(ctx, kind, id, body));
 }
 
 static void update_fails(struct crm_ctx *ctx, const struct record_kind *kind, int64_t id,
-			 json_t *body, int code, const char *field)
+                         json_t *body, int code, const char *field)
 {
 	json_t *out = NULL;
 	struct gx_error err = {0};
@@ -315,8 +316,8 @@ static void update_fails(struct crm_ctx *ctx, const struct record_kind *kind, in
 	if (rc != code || (field && strcmp(err.field, field) != 0)) {
 		json_decref(out);
 		fail_msg("update %s %lld %s: got %d field \"%s\" (%s), want %d field \"%s\"",
-			 kind->entity, (long long)id, text ? text : "(null)", rc, err.field,
-			 err.message, code, field ? field : "*");
+		         kind->entity, (long long)id, text ? text : "(null)", rc, err.field,
+		         err.message, code, field ? field : "*");
 	}
 	free(text);
 	assert_null(out);
@@ -350,8 +351,8 @@ static int delete_rc(struct crm_ctx *ctx, const struct record_kind *kind, int64_
 static int64_t count_audit(struct fixture *fx, const char *entity, int64_t id)
 {
 	char sql[160];
-	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM audit WHERE entity = '%s' AND entity_id = ?",
-		 entity);
+	snprintf(sql, sizeof sql,
+	         "SELECT COUNT(*) FROM audit WHERE entity = '%s' AND entity_id = ?", entity);
 	return query_int_id(fx->store, sql, id);
 }
 
@@ -376,7 +377,7 @@ static int audit_rc(struct crm_ctx *ctx, const char *entity, int64_t id)
 
 /* One page of a list; fails the test on error. */
 static json_t *list_page(struct crm_ctx *ctx, const struct record_kind *kind, const char *sort,
-			 const char *cursor, int limit, json_t *filters, const char *q)
+                         const char *cursor, int limit, json_t *filters, const char *q)
 {
 	struct list_query lq = {
 	    .q = q, .sort = sort, .cursor = cursor, .limit = limit, .filters = filters};
@@ -384,13 +385,13 @@ static json_t *list_page(struct crm_ctx *ctx, const struct record_kind *kind, co
 	struct gx_error err = {0};
 	int rc = records_list(ctx, kind, &lq, &out, &err);
 	if (rc != 0)
-		fail_msg("list %s sort %s: %d field \"%s\": %s", kind->entity, sort ? sort : "-", rc,
-			 err.field, err.message);
+		fail_msg("list %s sort %s: %d field \"%s\": %s", kind->entity, sort ? sort : "-",
+		         rc, err.field, err.message);
 	return out;
 }
 
 static int list_rc(struct crm_ctx *ctx, const struct record_kind *kind, const char *sort,
-		   const char *cursor, json_t *filters, const char *q, const char *field)
+                   const char *cursor, json_t *filters, const char *q, const char *field)
 {
 	struct list_query lq = {
 	    .q = q, .sort = sort, .cursor = cursor, .limit = 10, .filters = filters};
@@ -400,13 +401,13 @@ static int list_rc(struct crm_ctx *ctx, const struct record_kind *kind, const ch
 	json_decref(out);
 	if (rc < 0 && field && strcmp(err.field, field) != 0)
 		fail_msg("list: error names field \"%s\" (%s), want \"%s\"", err.field, err.message,
-			 field);
+		         field);
 	return rc;
 }
 
 /* The ids of every row, walking all pages; *pages gets the number of pages. Caller frees. */
 static json_t *walk(struct crm_ctx *ctx, const struct record_kind *kind, const char *sort,
-		    int limit, json_t *filters, const char *q, int *pages, json_t **rows)
+                    int limit, json_t *filters, const char *q, int *pages, json_t **rows)
 {
 	json_t *ids = json_array();
 	if (rows)
@@ -446,7 +447,7 @@ static json_t *walk(struct crm_ctx *ctx, const struct record_kind *kind, const c
 
 /* The ids of one unpaged list as a sorted, comma-separated string like "1,4,5". */
 static void list_ids(struct crm_ctx *ctx, const struct record_kind *kind, json_t *filters,
-		     const char *q, char *out, size_t size)
+                     const char *q, char *out, size_t size)
 {
 	json_t *page = list_page(ctx, kind, "id", NULL, 500, filters, q);
 	size_t i, len = 0;
@@ -455,7 +456,7 @@ static void list_ids(struct crm_ctx *ctx, const struct record_kind *kind, json_t
 	json_array_foreach(json_object_get(page, "data"), i, row)
 	{
 		len += (size_t)snprintf(out + len, size - len, "%s%lld", i ? "," : "",
-					(long long)num(row, "id"));
+		                        (long long)num(row, "id"));
 		assert_true(len < size);
 	}
 	json_decref(page);
@@ -477,8 +478,8 @@ static int64_t contact(struct crm_ctx *ctx, const char *name, int64_t account_id
 static int64_t interaction_on(struct crm_ctx *ctx, const char *key, int64_t id)
 {
 	return create_id(ctx, &interaction_kind,
-			 json_pack("{s:I, s:s, s:s}", key, (json_int_t)id, "channel", "phone",
-				   "direction", "inbound"));
+	                 json_pack("{s:I, s:s, s:s}", key, (json_int_t)id, "channel", "phone",
+	                           "direction", "inbound"));
 }
 
 /* ---- life cycle ------------------------------------------------------------------------ */
@@ -490,7 +491,7 @@ static void test_account_create_get_update_delete(void **state)
 	json_t *made = create_json(
 	    ctx, &account_kind,
 	    parse("{\"name\": \"华为技术有限公司\", \"industry\": \"telecom\", \"website\": "
-		  "\"huawei.com\", \"tags\": [\"vip\", \"5g\"], \"notes\": \"深圳\"}"));
+	          "\"huawei.com\", \"tags\": [\"vip\", \"5g\"], \"notes\": \"深圳\"}"));
 	int64_t id = num(made, "id");
 	assert_true(id > 0);
 	assert_string_equal(str(made, "name"), "华为技术有限公司");
@@ -514,8 +515,8 @@ static void test_account_create_get_update_delete(void **state)
 	assert_true(json_equal(got, made));
 	json_decref(got);
 
-	json_t *changed = update_json(ctx, &account_kind, id,
-				      parse("{\"industry\": \"电信\", \"version\": 1}"));
+	json_t *changed =
+	    update_json(ctx, &account_kind, id, parse("{\"industry\": \"电信\", \"version\": 1}"));
 	assert_string_equal(str(changed, "industry"), "电信");
 	assert_string_equal(str(changed, "name"), "华为技术有限公司"); /* a patch, not a put */
 	assert_string_equal(str(changed, "website"), "huawei.com");
@@ -551,20 +552,20 @@ static void test_stale_version_conflicts(void **state)
 	int64_t id = account(ctx, "A");
 	update_ok(ctx, &account_kind, id, parse("{\"name\": \"B\", \"version\": 1}"));
 	/* A second writer who read version 1 loses. */
-	update_fails(ctx, &account_kind, id, parse("{\"name\": \"C\", \"version\": 1}"), GX_ECONFLICT,
-		     "version");
-	update_fails(ctx, &account_kind, id, parse("{\"name\": \"C\", \"version\": 7}"), GX_ECONFLICT,
-		     "version");
+	update_fails(ctx, &account_kind, id, parse("{\"name\": \"C\", \"version\": 1}"),
+	             GX_ECONFLICT, "version");
+	update_fails(ctx, &account_kind, id, parse("{\"name\": \"C\", \"version\": 7}"),
+	             GX_ECONFLICT, "version");
 	json_t *got = get_json(ctx, &account_kind, id);
 	assert_string_equal(str(got, "name"), "B");
 	assert_int_equal(num(got, "version"), 2);
 	json_decref(got);
 	assert_int_equal(count_audit(fx, "account", id), 2);
 	update_fails(ctx, &account_kind, id, parse("{\"name\": \"C\", \"version\": \"2\"}"),
-		     GX_EVALIDATION, "version");
+	             GX_EVALIDATION, "version");
 	/* version on create is not a field. */
 	create_fails(ctx, &account_kind, parse("{\"name\": \"D\", \"version\": 1}"), GX_EVALIDATION,
-		     "version");
+	             "version");
 	/* Without a version the patch applies to whatever is current. */
 	json_t *out = update_json(ctx, &account_kind, id, parse("{\"name\": \"C\"}"));
 	assert_int_equal(num(out, "version"), 3);
@@ -582,10 +583,11 @@ static void test_update_without_changes_writes_nothing(void **state)
 	int64_t acc = account(ctx, "Acme");
 	int64_t id = create_id(
 	    ctx, &contact_kind,
-	    parsef("{\"name\": \"张伟\", \"account_id\": %lld, \"phones\": [{\"number\": \"138 0013 "
-		   "8000\"}], \"emails\": [{\"address\": \"zw@example.com\"}], \"tags\": [\"vip\"], "
-		   "\"consent\": {\"sms\": false}}",
-		   (long long)acc));
+	    parsef(
+	        "{\"name\": \"张伟\", \"account_id\": %lld, \"phones\": [{\"number\": \"138 0013 "
+	        "8000\"}], \"emails\": [{\"address\": \"zw@example.com\"}], \"tags\": [\"vip\"], "
+	        "\"consent\": {\"sms\": false}}",
+	        (long long)acc));
 	const char *same[] = {
 	    "{}",
 	    "{\"version\": 1}",
@@ -594,24 +596,26 @@ static void test_update_without_changes_writes_nothing(void **state)
 	    /* the phone as typed: its E.164 form is computed again and is the same */
 	    "{\"phones\": [{\"number\": \"138 0013 8000\"}]}",
 	    "{\"phones\": [{\"number\": \"138 0013 8000\", \"kind\": \"mobile\"}], \"emails\": "
-	    "[{\"address\": \"zw@example.com\", \"kind\": \"work\"}], \"consent\": {\"sms\": false}}",
+	    "[{\"address\": \"zw@example.com\", \"kind\": \"work\"}], \"consent\": {\"sms\": "
+	    "false}}",
 	};
 	for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
 		json_t *out = update_json(ctx, &contact_kind, id, parse_with(same[i], &acc));
 		if (num(out, "version") != 1)
 			fail_msg("%s changed the record (version %lld)", same[i],
-				 (long long)num(out, "version"));
+			         (long long)num(out, "version"));
 		json_decref(out);
 	}
 	assert_int_equal(count_audit(fx, "contact", id), 1);
 
 	/* The same instant written with another offset is no change either. */
-	int64_t talk = create_id(ctx, &interaction_kind,
-				 parsef("{\"contact_id\": %lld, \"channel\": \"visit\", \"direction\": "
-					"\"outbound\", \"occurred_at\": \"2026-03-01T08:00:00Z\"}",
-					(long long)id));
+	int64_t talk =
+	    create_id(ctx, &interaction_kind,
+	              parsef("{\"contact_id\": %lld, \"channel\": \"visit\", \"direction\": "
+	                     "\"outbound\", \"occurred_at\": \"2026-03-01T08:00:00Z\"}",
+	                     (long long)id));
 	json_t *out = update_json(ctx, &interaction_kind, talk,
-				  parse("{\"occurred_at\": \"2026-03-01T16:00:00+08:00\"}"));
+	                          parse("{\"occurred_at\": \"2026-03-01T16:00:00+08:00\"}"));
 	assert_int_equal(num(out, "version"), 1);
 	assert_string_equal(str(out, "occurred_at"), "2026-03-01T08:00:00Z");
 	json_decref(out);
@@ -627,7 +631,7 @@ static void test_audit_trail_of_a_record(void **state)
 {
 	struct fixture *fx = *state;
 	int64_t id = create_id(&fx->as_alice, &account_kind,
-			       parse("{\"name\": \"A\", \"industry\": \"retail\"}"));
+	                       parse("{\"name\": \"A\", \"industry\": \"retail\"}"));
 	update_ok(&fx->as_alice, &account_kind, id, parse("{\"name\": \"B\"}"));
 
 	json_t *trail = audit_json(&fx->as_alice, "account", id);
@@ -643,9 +647,9 @@ static void test_audit_trail_of_a_record(void **state)
 	assert_int_equal(clock_parse(str(first, "at"), &at), 0);
 	assert_true(llabs(at - clock_now()) <= 5);
 	json_t *want = parsef("{\"name\": {\"old\": null, \"new\": \"A\"}, \"industry\": {\"old\": "
-			      "null, \"new\": \"retail\"}, \"owner_id\": {\"old\": null, \"new\": "
-			      "%lld}, \"tags\": {\"old\": null, \"new\": []}}",
-			      (long long)fx->alice);
+	                      "null, \"new\": \"retail\"}, \"owner_id\": {\"old\": null, \"new\": "
+	                      "%lld}, \"tags\": {\"old\": null, \"new\": []}}",
+	                      (long long)fx->alice);
 	assert_true(json_equal(json_object_get(first, "changes"), want));
 	json_decref(want);
 	/* An update records exactly what changed. */
@@ -698,7 +702,7 @@ static void test_system_actor_audit_has_no_user(void **state)
 	assert_string_equal(str(row, "action"), "create");
 	json_decref(trail);
 	assert_int_equal(query_int(fx->store, "SELECT COUNT(*) FROM audit WHERE user_id IS NULL"),
-			 2);
+	                 2);
 	/* A user's write names the user. */
 	update_ok(&fx->as_admin, &account_kind, acc, parse("{\"industry\": \"x\"}"));
 	trail = audit_json(&fx->as_admin, "account", acc);
@@ -712,27 +716,27 @@ static void test_invalid_phone_leaves_no_row_and_no_audit(void **state)
 	struct fixture *fx = *state;
 	struct crm_ctx *ctx = &fx->as_admin;
 	create_fails(ctx, &contact_kind,
-		     parse("{\"name\": \"张伟\", \"phones\": [{\"number\": \"138 0013 8000\"}, "
-			   "{\"number\": \"not a number\"}]}"),
-		     GX_EVALIDATION, "phones[1].number");
+	             parse("{\"name\": \"张伟\", \"phones\": [{\"number\": \"138 0013 8000\"}, "
+	                   "{\"number\": \"not a number\"}]}"),
+	             GX_EVALIDATION, "phones[1].number");
 	assert_int_equal(query_int(fx->store, "SELECT COUNT(*) FROM contacts"), 0);
 	assert_int_equal(query_int(fx->store, "SELECT COUNT(*) FROM contact_phones"), 0);
 	assert_int_equal(query_int(fx->store, "SELECT COUNT(*) FROM search_contacts"), 0);
 	assert_int_equal(query_int(fx->store, "SELECT COUNT(*) FROM audit"), 0);
 
 	int64_t id = create_id(ctx, &contact_kind,
-			       parse("{\"name\": \"张伟\", \"phones\": [{\"number\": \"138 0013 "
-				     "8000\"}]}"));
+	                       parse("{\"name\": \"张伟\", \"phones\": [{\"number\": \"138 0013 "
+	                             "8000\"}]}"));
 	update_fails(ctx, &contact_kind, id, parse("{\"phones\": [{\"number\": \"12\"}]}"),
-		     GX_EVALIDATION, "phones[0].number");
+	             GX_EVALIDATION, "phones[0].number");
 	json_t *got = get_json(ctx, &contact_kind, id);
 	assert_string_equal(str(json_array_get(json_object_get(got, "phones"), 0), "e164"),
-			    "+8613800138000");
+	                    "+8613800138000");
 	assert_int_equal(num(got, "version"), 1);
 	json_decref(got);
 	assert_int_equal(query_int(fx->store, "SELECT COUNT(*) FROM contact_phones WHERE e164 = "
-					      "'+8613800138000'"),
-			 1);
+	                                      "'+8613800138000'"),
+	                 1);
 	assert_int_equal(query_int(fx->store, "SELECT COUNT(*) FROM audit"), 1);
 }
 
@@ -742,7 +746,7 @@ static void test_failing_audit_rolls_the_write_back(void **state)
 	struct crm_ctx *ctx = &fx->as_admin;
 	int64_t id = account(ctx, "旧名");
 	must_exec(fx->store, "CREATE TRIGGER no_audit BEFORE INSERT ON audit BEGIN "
-			     "SELECT RAISE(ABORT, 'audit refused'); END");
+	                     "SELECT RAISE(ABORT, 'audit refused'); END");
 	json_t *out = NULL;
 	struct gx_error err = {0};
 	json_t *body = parse("{\"name\": \"新\"}");
@@ -759,11 +763,11 @@ static void test_failing_audit_rolls_the_write_back(void **state)
 	json_decref(got);
 	/* The search document is derived in the same transaction: it went back too. */
 	assert_int_equal(query_int(fx->store, "SELECT COUNT(*) FROM search_accounts WHERE "
-					      "instr(doc, '旧名') > 0"),
-			 1);
+	                                      "instr(doc, '旧名') > 0"),
+	                 1);
 	assert_int_equal(query_int(fx->store, "SELECT COUNT(*) FROM search_accounts WHERE "
-					      "instr(doc, '新名') > 0"),
-			 0);
+	                                      "instr(doc, '新名') > 0"),
+	                 0);
 	assert_true(delete_rc(ctx, &account_kind, id) < 0);
 	assert_int_equal(get_rc(ctx, &account_kind, id), 0);
 
@@ -778,10 +782,10 @@ static void test_failing_derived_write_rolls_back(void **state)
 	struct fixture *fx = *state;
 	struct crm_ctx *ctx = &fx->as_admin;
 	must_exec(fx->store, "CREATE TRIGGER no_phones BEFORE INSERT ON contact_phones BEGIN "
-			     "SELECT RAISE(ABORT, 'refused'); END");
+	                     "SELECT RAISE(ABORT, 'refused'); END");
 	create_fails(ctx, &contact_kind,
-		     parse("{\"name\": \"张伟\", \"phones\": [{\"number\": \"138 0013 8000\"}]}"),
-		     GX_EINTERNAL, NULL);
+	             parse("{\"name\": \"张伟\", \"phones\": [{\"number\": \"138 0013 8000\"}]}"),
+	             GX_EINTERNAL, NULL);
 	assert_int_equal(query_int(fx->store, "SELECT COUNT(*) FROM contacts"), 0);
 	assert_int_equal(query_int(fx->store, "SELECT COUNT(*) FROM search_contacts"), 0);
 	assert_int_equal(query_int(fx->store, "SELECT COUNT(*) FROM audit"), 0);
@@ -790,25 +794,25 @@ static void test_failing_derived_write_rolls_back(void **state)
 	int64_t acc = account(ctx, "旧名公司");
 	int64_t person = contact(ctx, "李娜", acc);
 	must_exec(fx->store, "CREATE TRIGGER no_docs BEFORE UPDATE ON search_contacts BEGIN "
-			     "SELECT RAISE(ABORT, 'refused'); END");
+	                     "SELECT RAISE(ABORT, 'refused'); END");
 	/* Renaming the account rewrites its people's documents; one failing undoes the rename. */
 	update_fails(ctx, &account_kind, acc, parse("{\"name\": \"新名公司\"}"), GX_EINTERNAL,
-		     NULL);
+	             NULL);
 	json_t *got = get_json(ctx, &account_kind, acc);
 	assert_string_equal(str(got, "name"), "旧名公司");
 	assert_int_equal(num(got, "version"), 1);
 	json_decref(got);
 	assert_int_equal(query_int(fx->store, "SELECT COUNT(*) FROM search_accounts WHERE "
-					      "instr(doc, '新名') > 0"),
-			 0);
+	                                      "instr(doc, '新名') > 0"),
+	                 0);
 	assert_int_equal(count_audit(fx, "account", acc), 1);
 	must_exec(fx->store, "DROP TRIGGER no_docs");
 	update_ok(ctx, &account_kind, acc, parse("{\"name\": \"新名公司\"}"));
 	assert_int_equal(query_int_id(fx->store,
-				      "SELECT COUNT(*) FROM search_contacts WHERE id = ? AND "
-				      "instr(doc, '新名公司') > 0",
-				      person),
-			 1);
+	                              "SELECT COUNT(*) FROM search_contacts WHERE id = ? AND "
+	                              "instr(doc, '新名公司') > 0",
+	                              person),
+	                 1);
 }
 
 /* ---- validation ------------------------------------------------------------------------ */
@@ -847,23 +851,27 @@ static void test_body_validation_names_the_field(void **state)
 	    {&contact_kind, "{\"name\": \"x\", \"phones\": [\"13800138000\"]}", "phones[0]"},
 	    {&contact_kind, "{\"name\": \"x\", \"phones\": [{\"kind\": \"mobile\"}]}",
 	     "phones[0].number"},
-	    {&contact_kind, "{\"name\": \"x\", \"phones\": [{\"number\": \"13800138000\", \"kind\": "
-			    "\"pager\"}]}",
+	    {&contact_kind,
+	     "{\"name\": \"x\", \"phones\": [{\"number\": \"13800138000\", \"kind\": "
+	     "\"pager\"}]}",
 	     "phones[0].kind"},
-	    {&contact_kind, "{\"name\": \"x\", \"phones\": [{\"number\": \"13800138000\", "
-			    "\"extension\": \"12\"}]}",
+	    {&contact_kind,
+	     "{\"name\": \"x\", \"phones\": [{\"number\": \"13800138000\", "
+	     "\"extension\": \"12\"}]}",
 	     "phones[0].extension"},
 	    {&contact_kind, "{\"name\": \"x\", \"phones\": [{\"number\": 13800138000}]}",
 	     "phones[0].number"},
 	    {&contact_kind, "{\"name\": \"x\", \"emails\": [{\"address\": \"jane.example.com\"}]}",
 	     "emails[0].address"},
-	    {&contact_kind, "{\"name\": \"x\", \"emails\": [{\"address\": \"a@b.c\"}, "
-			    "{\"address\": \"jane@@example.com\"}]}",
+	    {&contact_kind,
+	     "{\"name\": \"x\", \"emails\": [{\"address\": \"a@b.c\"}, "
+	     "{\"address\": \"jane@@example.com\"}]}",
 	     "emails[1].address"},
 	    {&contact_kind, "{\"name\": \"x\", \"emails\": [{\"address\": \"a b@example.com\"}]}",
 	     "emails[0].address"},
-	    {&contact_kind, "{\"name\": \"x\", \"addresses\": [{\"city\": \"北京\", \"kind\": "
-			    "\"moon\"}]}",
+	    {&contact_kind,
+	     "{\"name\": \"x\", \"addresses\": [{\"city\": \"北京\", \"kind\": "
+	     "\"moon\"}]}",
 	     "addresses[0].kind"},
 	    {&contact_kind, "{\"name\": \"x\", \"consent\": {\"fax\": true}}", "consent"},
 	    {&contact_kind, "{\"name\": \"x\", \"consent\": {\"email\": \"yes\"}}", "consent"},
@@ -871,33 +879,40 @@ static void test_body_validation_names_the_field(void **state)
 	    {&contact_kind, "{\"name\": \"x\", \"consent\": true}", "consent"},
 	    {&contact_kind, "{\"name\": \"x\", \"account_id\": 999999}", "account_id"},
 	    {&interaction_kind, "{\"contact_id\": 1, \"direction\": \"inbound\"}", "channel"},
-	    {&interaction_kind, "{\"contact_id\": 1, \"channel\": \"fax\", \"direction\": "
-				"\"inbound\"}",
+	    {&interaction_kind,
+	     "{\"contact_id\": 1, \"channel\": \"fax\", \"direction\": "
+	     "\"inbound\"}",
 	     "channel"},
-	    {&interaction_kind, "{\"contact_id\": 1, \"channel\": \"phone\", \"direction\": "
-				"\"sideways\"}",
+	    {&interaction_kind,
+	     "{\"contact_id\": 1, \"channel\": \"phone\", \"direction\": "
+	     "\"sideways\"}",
 	     "direction"},
 	    {&interaction_kind, "{\"channel\": \"phone\", \"direction\": \"inbound\"}",
 	     "contact_id"},
-	    {&interaction_kind, "{\"contact_id\": 1, \"channel\": \"phone\", \"direction\": "
-				"\"inbound\", \"occurred_at\": \"yesterday\"}",
+	    {&interaction_kind,
+	     "{\"contact_id\": 1, \"channel\": \"phone\", \"direction\": "
+	     "\"inbound\", \"occurred_at\": \"yesterday\"}",
 	     "occurred_at"},
-	    {&interaction_kind, "{\"contact_id\": 1, \"channel\": \"phone\", \"direction\": "
-				"\"inbound\", \"occurred_at\": 1767225600}",
+	    {&interaction_kind,
+	     "{\"contact_id\": 1, \"channel\": \"phone\", \"direction\": "
+	     "\"inbound\", \"occurred_at\": 1767225600}",
 	     "occurred_at"},
-	    {&interaction_kind, "{\"contact_id\": 1, \"channel\": \"phone\", \"direction\": "
-				"\"inbound\", \"duration_s\": -1}",
+	    {&interaction_kind,
+	     "{\"contact_id\": 1, \"channel\": \"phone\", \"direction\": "
+	     "\"inbound\", \"duration_s\": -1}",
 	     "duration_s"},
-	    {&interaction_kind, "{\"contact_id\": 1, \"channel\": \"phone\", \"direction\": "
-				"\"inbound\", \"duration_s\": 1.5}",
+	    {&interaction_kind,
+	     "{\"contact_id\": 1, \"channel\": \"phone\", \"direction\": "
+	     "\"inbound\", \"duration_s\": 1.5}",
 	     "duration_s"},
-	    {&interaction_kind, "{\"contact_id\": 1, \"channel\": \"phone\", \"direction\": "
-				"\"inbound\", \"user_id\": 999999}",
+	    {&interaction_kind,
+	     "{\"contact_id\": 1, \"channel\": \"phone\", \"direction\": "
+	     "\"inbound\", \"user_id\": 999999}",
 	     "user_id"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		create_fails(ctx, cases[i].kind, parse(cases[i].body), GX_EVALIDATION,
-			     cases[i].field);
+		             cases[i].field);
 	assert_int_equal(query_int(fx->store, "SELECT COUNT(*) FROM accounts"), 1);
 	assert_int_equal(query_int(fx->store, "SELECT COUNT(*) FROM contacts"), 1);
 	assert_int_equal(query_int(fx->store, "SELECT COUNT(*) FROM interactions"), 0);
@@ -906,7 +921,8 @@ static void test_body_validation_names_the_field(void **state)
 	/* The message says what is wrong and what would be right. */
 	json_t *out = NULL;
 	struct gx_error err = {0};
-	json_t *body = parse("{\"contact_id\": 1, \"channel\": \"fax\", \"direction\": \"inbound\"}");
+	json_t *body =
+	    parse("{\"contact_id\": 1, \"channel\": \"fax\", \"direction\": \"inbound\"}");
 	assert_int_equal(records_create(ctx, &interaction_kind, body, &out, &err), GX_EVALIDATION);
 	json_decref(body);
 	assert_non_null(strstr(err.message, "phone, email, chat"));
@@ -915,13 +931,13 @@ static void test_body_validation_names_the_field(void **state)
 	/* Patches are checked the same way, and a required field cannot be emptied. */
 	update_fails(ctx, &contact_kind, person, parse("{\"name\": null}"), GX_EVALIDATION, "name");
 	update_fails(ctx, &contact_kind, person, parse("{\"name\": \" \\t \"}"), GX_EVALIDATION,
-		     "name");
+	             "name");
 	update_fails(ctx, &contact_kind, person, parse("{\"tier\": \"gold\"}"), GX_EVALIDATION,
-		     "tier");
+	             "tier");
 	update_fails(ctx, &contact_kind, person, parse("{\"emails\": [{\"address\": \"@x.com\"}]}"),
-		     GX_EVALIDATION, "emails[0].address");
+	             GX_EVALIDATION, "emails[0].address");
 	update_fails(ctx, &account_kind, acc, parse("{\"website\": [\"a\"]}"), GX_EVALIDATION,
-		     "website");
+	             "website");
 	json_t *got = get_json(ctx, &contact_kind, person);
 	assert_string_equal(str(got, "name"), "Jane");
 	assert_int_equal(num(got, "version"), 1);
@@ -955,20 +971,21 @@ static void test_text_length_limits(void **state)
 	text[20000] = 'n';
 	text[20001] = '\0';
 	update_fails(ctx, &account_kind, id, json_pack("{s:s}", "notes", text), GX_EVALIDATION,
-		     "notes");
+	             "notes");
 	/* Interaction subject: 500; title: 200. */
 	memset(text, 's', 500);
 	text[500] = '\0';
-	int64_t talk = create_id(ctx, &interaction_kind,
-				 json_pack("{s:I, s:s, s:s, s:s}", "contact_id", (json_int_t)person,
-					   "channel", "email", "direction", "inbound", "subject", text));
+	int64_t talk =
+	    create_id(ctx, &interaction_kind,
+	              json_pack("{s:I, s:s, s:s, s:s}", "contact_id", (json_int_t)person, "channel",
+	                        "email", "direction", "inbound", "subject", text));
 	text[500] = 's';
 	text[501] = '\0';
 	update_fails(ctx, &interaction_kind, talk, json_pack("{s:s}", "subject", text),
-		     GX_EVALIDATION, "subject");
+	             GX_EVALIDATION, "subject");
 	text[201] = '\0';
 	update_fails(ctx, &contact_kind, person, json_pack("{s:s}", "title", text), GX_EVALIDATION,
-		     "title");
+	             "title");
 	text[200] = '\0';
 	update_ok(ctx, &contact_kind, person, json_pack("{s:s}", "title", text));
 	/* Tags: 64 bytes each. */
@@ -978,7 +995,7 @@ static void test_text_length_limits(void **state)
 	text[64] = 't';
 	text[65] = '\0';
 	update_fails(ctx, &account_kind, id, json_pack("{s:[s]}", "tags", text), GX_EVALIDATION,
-		     "tags");
+	             "tags");
 	/* A name of blanks is no name. */
 	create_fails(ctx, &account_kind, parse("{\"name\": \"\"}"), GX_EVALIDATION, "name");
 	create_fails(ctx, &account_kind, parse("{\"name\": \"  \\n\"}"), GX_EVALIDATION, "name");
@@ -990,15 +1007,15 @@ static void test_body_must_be_an_object(void **state)
 	struct crm_ctx *ctx = &fx->as_admin;
 	int64_t id = account(ctx, "Acme");
 	json_t *bodies[] = {parse("[{\"name\": \"x\"}]"), json_string("name"), json_integer(1),
-			    json_null(), NULL};
+	                    json_null(), NULL};
 	for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
 		json_t *out = NULL;
 		struct gx_error err = {0};
 		assert_int_equal(records_create(ctx, &account_kind, bodies[i], &out, &err),
-				 GX_EBADREQUEST);
+		                 GX_EBADREQUEST);
 		assert_null(out);
 		assert_int_equal(records_update(ctx, &account_kind, id, bodies[i], &out, &err),
-				 GX_EBADREQUEST);
+		                 GX_EBADREQUEST);
 		assert_null(out);
 		json_decref(bodies[i]);
 	}
@@ -1014,11 +1031,11 @@ static void test_contact_points_are_normalised(void **state)
 	json_t *made = create_json(
 	    ctx, &contact_kind,
 	    parse("{\"name\": \"张伟\", \"phones\": [{\"number\": \"138 0013 8000\"}, {\"number\": "
-		  "\"+86 138-0013-8000\", \"kind\": \"work\", \"e164\": \"+15550000000\"}, "
-		  "{\"number\": \"010-6552 9988\", \"kind\": \"home\", \"label\": \"家\"}], "
-		  "\"emails\": [{\"address\": \"Zhang.Wei@Example.com\"}], \"addresses\": "
-		  "[{\"city\": \"北京\", \"street\": \"长安街1号\"}], \"consent\": {\"email\": "
-		  "true, \"wechat\": false}}"));
+	          "\"+86 138-0013-8000\", \"kind\": \"work\", \"e164\": \"+15550000000\"}, "
+	          "{\"number\": \"010-6552 9988\", \"kind\": \"home\", \"label\": \"家\"}], "
+	          "\"emails\": [{\"address\": \"Zhang.Wei@Example.com\"}], \"addresses\": "
+	          "[{\"city\": \"北京\", \"street\": \"长安街1号\"}], \"consent\": {\"email\": "
+	          "true, \"wechat\": false}}"));
 	int64_t id = num(made, "id");
 	json_t *phones = json_object_get(made, "phones");
 	assert_int_equal(json_array_size(phones), 3);
@@ -1026,7 +1043,7 @@ static void test_contact_points_are_normalised(void **state)
 	       *p2 = json_array_get(phones, 2);
 	assert_string_equal(str(p0, "number"), "138 0013 8000"); /* kept as typed */
 	assert_string_equal(str(p0, "e164"), "+8613800138000");
-	assert_string_equal(str(p0, "kind"), "mobile"); /* the first kind is the default */
+	assert_string_equal(str(p0, "kind"), "mobile");         /* the first kind is the default */
 	assert_string_equal(str(p1, "e164"), "+8613800138000"); /* computed, never taken */
 	assert_string_equal(str(p1, "kind"), "work");
 	assert_string_equal(str(p2, "e164"), "+861065529988");
@@ -1042,9 +1059,9 @@ static void test_contact_points_are_normalised(void **state)
 	json_decref(consent);
 	json_decref(made);
 	/* The caller-id index holds each number once. */
-	assert_int_equal(query_int_id(fx->store,
-				      "SELECT COUNT(*) FROM contact_phones WHERE contact_id = ?", id),
-			 2);
+	assert_int_equal(
+	    query_int_id(fx->store, "SELECT COUNT(*) FROM contact_phones WHERE contact_id = ?", id),
+	    2);
 	json_t *found = NULL;
 	struct gx_error err = {0};
 	assert_int_equal(lookup_phone(ctx, "１３８００１３８０００", &found, &err), 0);
@@ -1052,7 +1069,7 @@ static void test_contact_points_are_normalised(void **state)
 	assert_int_equal(json_array_size(json_object_get(found, "matches")), 1);
 	assert_int_equal(
 	    num(json_object_get(json_array_get(json_object_get(found, "matches"), 0), "contact"),
-		"id"),
+	        "id"),
 	    id);
 	json_decref(found);
 
@@ -1081,7 +1098,7 @@ static void test_contact_points_are_normalised(void **state)
 		char text[32];
 		snprintf(text, sizeof text, "p%d@example.com", i);
 		json_array_append_new(json_object_get(many, "emails"),
-				      json_pack("{s:s}", "address", text));
+		                      json_pack("{s:s}", "address", text));
 	}
 	create_fails(ctx, &contact_kind, many, GX_EVALIDATION, "emails");
 }
@@ -1095,12 +1112,12 @@ static void test_interaction_defaults(void **state)
 	int64_t loner = contact(ctx, "Solo", 0);
 	int64_t before = clock_now();
 	json_t *made = create_json(ctx, &interaction_kind,
-				   parsef("{\"contact_id\": %lld, \"channel\": \"phone\", "
-					  "\"direction\": \"inbound\"}",
-					  (long long)person));
+	                           parsef("{\"contact_id\": %lld, \"channel\": \"phone\", "
+	                                  "\"direction\": \"inbound\"}",
+	                                  (long long)person));
 	int64_t after = clock_now();
-	assert_int_equal(num(made, "account_id"), acc);      /* from the contact */
-	assert_int_equal(num(made, "user_id"), fx->alice);   /* whoever logs it */
+	assert_int_equal(num(made, "account_id"), acc);    /* from the contact */
+	assert_int_equal(num(made, "user_id"), fx->alice); /* whoever logs it */
 	int64_t at;
 	assert_int_equal(clock_parse(str(made, "occurred_at"), &at), 0); /* now */
 	assert_true(at >= before && at <= after);
@@ -1108,26 +1125,26 @@ static void test_interaction_defaults(void **state)
 	json_decref(made);
 	/* What is given is kept. */
 	made = create_json(ctx, &interaction_kind,
-			   parsef("{\"contact_id\": %lld, \"channel\": \"meeting\", \"direction\": "
-				  "\"outbound\", \"user_id\": %lld, \"occurred_at\": "
-				  "\"2026-01-02T09:30:00+08:00\", \"duration_s\": 0}",
-				  (long long)person, (long long)fx->anna));
+	                   parsef("{\"contact_id\": %lld, \"channel\": \"meeting\", \"direction\": "
+	                          "\"outbound\", \"user_id\": %lld, \"occurred_at\": "
+	                          "\"2026-01-02T09:30:00+08:00\", \"duration_s\": 0}",
+	                          (long long)person, (long long)fx->anna));
 	assert_int_equal(num(made, "user_id"), fx->anna);
 	assert_string_equal(str(made, "occurred_at"), "2026-01-02T01:30:00Z");
 	assert_int_equal(num(made, "duration_s"), 0);
 	json_decref(made);
 	/* A contact without account gives none. */
 	made = create_json(ctx, &interaction_kind,
-			   parsef("{\"contact_id\": %lld, \"channel\": \"sms\", \"direction\": "
-				  "\"outbound\"}",
-				  (long long)loner));
+	                   parsef("{\"contact_id\": %lld, \"channel\": \"sms\", \"direction\": "
+	                          "\"outbound\"}",
+	                          (long long)loner));
 	assert_true(json_is_null(json_object_get(made, "account_id")));
 	json_decref(made);
 	/* An account alone is enough. */
 	made = create_json(ctx, &interaction_kind,
-			   parsef("{\"account_id\": %lld, \"channel\": \"visit\", \"direction\": "
-				  "\"outbound\"}",
-				  (long long)acc));
+	                   parsef("{\"account_id\": %lld, \"channel\": \"visit\", \"direction\": "
+	                          "\"outbound\"}",
+	                          (long long)acc));
 	assert_true(json_is_null(json_object_get(made, "contact_id")));
 	json_decref(made);
 	/* Defaults apply on create only: a patch may clear the user. */
@@ -1136,18 +1153,19 @@ static void test_interaction_defaults(void **state)
 	assert_int_equal(num(made, "account_id"), acc);
 	json_decref(made);
 	/* ... but not both links. */
-	update_fails(ctx, &interaction_kind, id, parse("{\"contact_id\": null, \"account_id\": null}"),
-		     GX_EVALIDATION, "contact_id");
+	update_fails(ctx, &interaction_kind, id,
+	             parse("{\"contact_id\": null, \"account_id\": null}"), GX_EVALIDATION,
+	             "contact_id");
 
 	/* The contact's account is inherited only when the actor may see it. */
 	int64_t south = account(&fx->as_carol, "南方公司");
 	int64_t shared = create_id(&fx->as_admin, &contact_kind,
-				   json_pack("{s:s, s:I, s:I}", "name", "Mixed", "account_id",
-					     (json_int_t)south, "owner_id", (json_int_t)fx->alice));
+	                           json_pack("{s:s, s:I, s:I}", "name", "Mixed", "account_id",
+	                                     (json_int_t)south, "owner_id", (json_int_t)fx->alice));
 	made = create_json(ctx, &interaction_kind,
-			   parsef("{\"contact_id\": %lld, \"channel\": \"phone\", \"direction\": "
-				  "\"inbound\"}",
-				  (long long)shared));
+	                   parsef("{\"contact_id\": %lld, \"channel\": \"phone\", \"direction\": "
+	                          "\"inbound\"}",
+	                          (long long)shared));
 	assert_true(json_is_null(json_object_get(made, "account_id")));
 	json_decref(made);
 }
@@ -1157,12 +1175,12 @@ static void test_delete_of_referenced_record_conflicts(void **state)
 	struct fixture *fx = *state;
 	struct crm_ctx *ctx = &fx->as_admin;
 	int64_t acc = account(ctx, "Acme");
-	int64_t child = create_id(ctx, &account_kind,
-				  json_pack("{s:s, s:I}", "name", "Acme Shanghai", "parent_id",
-					    (json_int_t)acc));
+	int64_t child = create_id(
+	    ctx, &account_kind,
+	    json_pack("{s:s, s:I}", "name", "Acme Shanghai", "parent_id", (json_int_t)acc));
 	int64_t person = create_id(ctx, &contact_kind,
-				   json_pack("{s:s, s:I, s:[{s:s}]}", "name", "Jane", "account_id",
-					     (json_int_t)acc, "phones", "number", "13800138000"));
+	                           json_pack("{s:s, s:I, s:[{s:s}]}", "name", "Jane", "account_id",
+	                                     (json_int_t)acc, "phones", "number", "13800138000"));
 	int64_t talk = interaction_on(ctx, "contact_id", person);
 	struct gx_error err = {0};
 	assert_int_equal(records_delete(ctx, &account_kind, acc, &err), GX_ECONFLICT);
@@ -1171,7 +1189,7 @@ static void test_delete_of_referenced_record_conflicts(void **state)
 	assert_int_equal(get_rc(ctx, &account_kind, acc), 0);
 	assert_int_equal(get_rc(ctx, &contact_kind, person), 0);
 	assert_int_equal(query_int(fx->store, "SELECT COUNT(*) FROM audit WHERE action = 'delete'"),
-			 0);
+	                 0);
 	assert_int_equal(query_int(fx->store, "SELECT COUNT(*) FROM search_contacts"), 1);
 
 	assert_int_equal(delete_rc(ctx, &interaction_kind, talk), 0);
@@ -1182,7 +1200,7 @@ static void test_delete_of_referenced_record_conflicts(void **state)
 	assert_int_equal(delete_rc(ctx, &account_kind, child), 0);
 	assert_int_equal(delete_rc(ctx, &account_kind, acc), 0);
 	assert_int_equal(query_int(fx->store, "SELECT COUNT(*) FROM audit WHERE action = 'delete'"),
-			 4);
+	                 4);
 }
 
 static void test_account_parent_cycles_refused(void **state)
@@ -1191,17 +1209,17 @@ static void test_account_parent_cycles_refused(void **state)
 	struct crm_ctx *ctx = &fx->as_admin;
 	int64_t a = account(ctx, "A");
 	int64_t b = create_id(ctx, &account_kind,
-			      json_pack("{s:s, s:I}", "name", "B", "parent_id", (json_int_t)a));
+	                      json_pack("{s:s, s:I}", "name", "B", "parent_id", (json_int_t)a));
 	int64_t c = create_id(ctx, &account_kind,
-			      json_pack("{s:s, s:I}", "name", "C", "parent_id", (json_int_t)b));
+	                      json_pack("{s:s, s:I}", "name", "C", "parent_id", (json_int_t)b));
 	update_fails(ctx, &account_kind, a, json_pack("{s:I}", "parent_id", (json_int_t)a),
-		     GX_EVALIDATION, "parent_id");
+	             GX_EVALIDATION, "parent_id");
 	update_fails(ctx, &account_kind, a, json_pack("{s:I}", "parent_id", (json_int_t)b),
-		     GX_EVALIDATION, "parent_id");
+	             GX_EVALIDATION, "parent_id");
 	update_fails(ctx, &account_kind, a, json_pack("{s:I}", "parent_id", (json_int_t)c),
-		     GX_EVALIDATION, "parent_id");
+	             GX_EVALIDATION, "parent_id");
 	update_fails(ctx, &account_kind, a, json_pack("{s:I}", "parent_id", (json_int_t)999999),
-		     GX_EVALIDATION, "parent_id");
+	             GX_EVALIDATION, "parent_id");
 	json_t *got = get_json(ctx, &account_kind, a);
 	assert_true(json_is_null(json_object_get(got, "parent_id")));
 	json_decref(got);
@@ -1210,7 +1228,7 @@ static void test_account_parent_cycles_refused(void **state)
 	int64_t root = account(ctx, "Root");
 	update_ok(ctx, &account_kind, a, json_pack("{s:I}", "parent_id", (json_int_t)root));
 	update_fails(ctx, &account_kind, root, json_pack("{s:I}", "parent_id", (json_int_t)c),
-		     GX_EVALIDATION, "parent_id");
+	             GX_EVALIDATION, "parent_id");
 	/* An unrelated patch of a record in a tree is not refused. */
 	update_ok(ctx, &account_kind, b, parse("{\"industry\": \"x\"}"));
 }
@@ -1241,19 +1259,19 @@ static void test_reference_to_invisible_record_is_validation(void **state)
 	assert_string_equal(absent.message, "no account with id 999999");
 
 	create_fails(ctx, &interaction_kind,
-		     json_pack("{s:I, s:s, s:s}", "contact_id", (json_int_t)south_person, "channel",
-			       "phone", "direction", "inbound"),
-		     GX_EVALIDATION, "contact_id");
+	             json_pack("{s:I, s:s, s:s}", "contact_id", (json_int_t)south_person, "channel",
+	                       "phone", "direction", "inbound"),
+	             GX_EVALIDATION, "contact_id");
 	create_fails(ctx, &account_kind,
-		     json_pack("{s:s, s:I}", "name", "sub", "parent_id", (json_int_t)south),
-		     GX_EVALIDATION, "parent_id");
+	             json_pack("{s:s, s:I}", "name", "sub", "parent_id", (json_int_t)south),
+	             GX_EVALIDATION, "parent_id");
 	int64_t mine = contact(ctx, "Mine", 0);
 	update_fails(ctx, &contact_kind, mine, json_pack("{s:I}", "account_id", (json_int_t)south),
-		     GX_EVALIDATION, "account_id");
+	             GX_EVALIDATION, "account_id");
 	assert_int_equal(query_int(fx->store, "SELECT COUNT(*) FROM contacts"), 2);
 	/* Who sees it may link to it. */
 	update_ok(&fx->as_admin, &contact_kind, mine,
-		  json_pack("{s:I}", "account_id", (json_int_t)south));
+	          json_pack("{s:I}", "account_id", (json_int_t)south));
 	/* An existing link is kept by a patch that does not touch it. */
 	update_ok(ctx, &contact_kind, mine, parse("{\"title\": \"经理\"}"));
 }
@@ -1262,15 +1280,15 @@ static void test_owner_must_be_active_and_in_team(void **state)
 {
 	struct fixture *fx = *state;
 	create_fails(&fx->as_admin, &account_kind,
-		     json_pack("{s:s, s:I}", "name", "x", "owner_id", (json_int_t)fx->ivan),
-		     GX_EVALIDATION, "owner_id");
+	             json_pack("{s:s, s:I}", "name", "x", "owner_id", (json_int_t)fx->ivan),
+	             GX_EVALIDATION, "owner_id");
 	create_fails(&fx->as_admin, &account_kind,
-		     json_pack("{s:s, s:I}", "name", "x", "owner_id", (json_int_t)999999),
-		     GX_EVALIDATION, "owner_id");
+	             json_pack("{s:s, s:I}", "name", "x", "owner_id", (json_int_t)999999),
+	             GX_EVALIDATION, "owner_id");
 	/* Admins may hand records to anyone active. */
-	int64_t south = create_id(&fx->as_admin, &account_kind,
-				  json_pack("{s:s, s:I}", "name", "S", "owner_id",
-					    (json_int_t)fx->carol));
+	int64_t south =
+	    create_id(&fx->as_admin, &account_kind,
+	              json_pack("{s:s, s:I}", "name", "S", "owner_id", (json_int_t)fx->carol));
 	json_t *got = get_json(&fx->as_carol, &account_kind, south);
 	assert_int_equal(num(got, "owner_id"), fx->carol);
 	json_decref(got);
@@ -1278,36 +1296,37 @@ static void test_owner_must_be_active_and_in_team(void **state)
 	/* Sales: themselves or their team. */
 	struct crm_ctx *ctx = &fx->as_alice;
 	create_fails(ctx, &account_kind,
-		     json_pack("{s:s, s:I}", "name", "x", "owner_id", (json_int_t)fx->carol),
-		     GX_EVALIDATION, "owner_id");
+	             json_pack("{s:s, s:I}", "name", "x", "owner_id", (json_int_t)fx->carol),
+	             GX_EVALIDATION, "owner_id");
 	create_fails(ctx, &account_kind,
-		     json_pack("{s:s, s:I}", "name", "x", "owner_id", (json_int_t)fx->admin),
-		     GX_EVALIDATION, "owner_id");
+	             json_pack("{s:s, s:I}", "name", "x", "owner_id", (json_int_t)fx->admin),
+	             GX_EVALIDATION, "owner_id");
 	create_fails(ctx, &account_kind,
-		     json_pack("{s:s, s:I}", "name", "x", "owner_id", (json_int_t)fx->ivan),
-		     GX_EVALIDATION, "owner_id");
-	int64_t mine = create_id(ctx, &account_kind,
-				 json_pack("{s:s, s:I}", "name", "N", "owner_id",
-					   (json_int_t)fx->anna));
+	             json_pack("{s:s, s:I}", "name", "x", "owner_id", (json_int_t)fx->ivan),
+	             GX_EVALIDATION, "owner_id");
+	int64_t mine =
+	    create_id(ctx, &account_kind,
+	              json_pack("{s:s, s:I}", "name", "N", "owner_id", (json_int_t)fx->anna));
 	assert_int_equal(get_rc(&fx->as_anna, &account_kind, mine), 0);
 	update_ok(ctx, &account_kind, mine, json_pack("{s:I}", "owner_id", (json_int_t)fx->alice));
-	update_fails(ctx, &account_kind, mine, json_pack("{s:I}", "owner_id", (json_int_t)fx->carol),
-		     GX_EVALIDATION, "owner_id");
+	update_fails(ctx, &account_kind, mine,
+	             json_pack("{s:I}", "owner_id", (json_int_t)fx->carol), GX_EVALIDATION,
+	             "owner_id");
 	got = get_json(ctx, &account_kind, mine);
 	assert_int_equal(num(got, "owner_id"), fx->alice);
 	json_decref(got);
 	/* The interaction's user is any active user. */
 	int64_t person = contact(ctx, "Jane", mine);
 	create_fails(ctx, &interaction_kind,
-		     json_pack("{s:I, s:s, s:s, s:I}", "contact_id", (json_int_t)person, "channel",
-			       "phone", "direction", "inbound", "user_id", (json_int_t)fx->ivan),
-		     GX_EVALIDATION, "user_id");
+	             json_pack("{s:I, s:s, s:s, s:I}", "contact_id", (json_int_t)person, "channel",
+	                       "phone", "direction", "inbound", "user_id", (json_int_t)fx->ivan),
+	             GX_EVALIDATION, "user_id");
 	/* A user who became inactive keeps what they own until it is patched. */
 	must_exec(fx->store, "UPDATE users SET active = 0 WHERE username = 'anna'");
 	update_ok(&fx->as_admin, &account_kind, south, parse("{\"industry\": \"x\"}"));
 	update_fails(&fx->as_admin, &account_kind, south,
-		     json_pack("{s:I}", "owner_id", (json_int_t)fx->anna), GX_EVALIDATION,
-		     "owner_id");
+	             json_pack("{s:I}", "owner_id", (json_int_t)fx->anna), GX_EVALIDATION,
+	             "owner_id");
 }
 
 static void test_sales_cannot_see_other_team(void **state)
@@ -1319,7 +1338,7 @@ static void test_sales_cannot_see_other_team(void **state)
 	    &fx->as_carol, &contact_kind,
 	    parse("{\"name\": \"南方人\", \"phones\": [{\"number\": \"138 0013 8000\"}]}"));
 	int64_t nobody = create_id(&fx->as_admin, &account_kind,
-				   parse("{\"name\": \"无主\", \"owner_id\": null}"));
+	                           parse("{\"name\": \"无主\", \"owner_id\": null}"));
 	struct crm_ctx *ctx = &fx->as_alice;
 	struct gx_error err = {0};
 	json_t *out = NULL;
@@ -1333,7 +1352,7 @@ static void test_sales_cannot_see_other_team(void **state)
 	/* Writes read it as absent too, not as forbidden. */
 	update_fails(ctx, &account_kind, south, parse("{\"name\": \"mine\"}"), GX_ENOTFOUND, NULL);
 	update_fails(ctx, &account_kind, south, parse("{\"nmae\": \"mine\"}"), GX_EVALIDATION,
-		     "nmae");
+	             "nmae");
 	assert_int_equal(delete_rc(ctx, &account_kind, south), GX_ENOTFOUND);
 	assert_int_equal(delete_rc(ctx, &contact_kind, south_person), GX_ENOTFOUND);
 	assert_int_equal(audit_rc(ctx, "account", south), GX_ENOTFOUND);
@@ -1358,7 +1377,7 @@ static void test_sales_cannot_see_other_team(void **state)
 	assert_int_equal(get_rc(&fx->as_manager, &account_kind, nobody), 0);
 	list_ids(&fx->as_admin, &account_kind, NULL, NULL, ids, sizeof ids);
 	snprintf(want, sizeof want, "%lld,%lld,%lld", (long long)north, (long long)south,
-		 (long long)nobody);
+	         (long long)nobody);
 	assert_string_equal(ids, want);
 	assert_int_equal(lookup_phone(&fx->as_admin, "13800138000", &out, &err), 0);
 	assert_int_equal(json_array_size(json_object_get(out, "matches")), 1);
@@ -1375,9 +1394,9 @@ static void test_interactions_follow_their_customer(void **state)
 	int64_t i1 = interaction_on(&fx->as_alice, "contact_id", mine);
 	int64_t i2 = interaction_on(&fx->as_carol, "account_id", theirs);
 	int64_t i3 = create_id(&fx->as_admin, &interaction_kind,
-			       json_pack("{s:I, s:I, s:s, s:s}", "contact_id", (json_int_t)mine,
-					 "account_id", (json_int_t)theirs, "channel", "email",
-					 "direction", "outbound"));
+	                       json_pack("{s:I, s:I, s:s, s:s}", "contact_id", (json_int_t)mine,
+	                                 "account_id", (json_int_t)theirs, "channel", "email",
+	                                 "direction", "outbound"));
 	assert_int_equal(get_rc(&fx->as_alice, &interaction_kind, i1), 0);
 	assert_int_equal(get_rc(&fx->as_alice, &interaction_kind, i2), GX_ENOTFOUND);
 	assert_int_equal(get_rc(&fx->as_alice, &interaction_kind, i3), 0); /* through the contact */
@@ -1390,13 +1409,13 @@ static void test_interactions_follow_their_customer(void **state)
 	snprintf(want, sizeof want, "%lld,%lld", (long long)i1, (long long)i3);
 	assert_string_equal(ids, want);
 	update_fails(&fx->as_alice, &interaction_kind, i2, parse("{\"subject\": \"x\"}"),
-		     GX_ENOTFOUND, NULL);
+	             GX_ENOTFOUND, NULL);
 	assert_int_equal(delete_rc(&fx->as_alice, &interaction_kind, i2), GX_ENOTFOUND);
 	assert_int_equal(audit_rc(&fx->as_alice, "interaction", i2), GX_ENOTFOUND);
 	assert_int_equal(audit_rc(&fx->as_alice, "interaction", i1), 0);
 	/* The customer changes hands: its history goes with it. */
 	update_ok(&fx->as_admin, &contact_kind, mine,
-		  json_pack("{s:I}", "owner_id", (json_int_t)fx->carol));
+	          json_pack("{s:I}", "owner_id", (json_int_t)fx->carol));
 	assert_int_equal(get_rc(&fx->as_alice, &interaction_kind, i1), GX_ENOTFOUND);
 	assert_int_equal(get_rc(&fx->as_carol, &interaction_kind, i1), 0);
 	list_ids(&fx->as_alice, &interaction_kind, NULL, NULL, ids, sizeof ids);
@@ -1417,9 +1436,9 @@ static void test_finance_may_not_write_customers(void **state)
 	assert_non_null(strstr(err.message, "finance"));
 	create_fails(ctx, &contact_kind, parse("{\"name\": \"x\"}"), GX_EFORBIDDEN, NULL);
 	create_fails(ctx, &interaction_kind,
-		     json_pack("{s:I, s:s, s:s}", "contact_id", (json_int_t)person, "channel",
-			       "phone", "direction", "inbound"),
-		     GX_EFORBIDDEN, NULL);
+	             json_pack("{s:I, s:s, s:s}", "contact_id", (json_int_t)person, "channel",
+	                       "phone", "direction", "inbound"),
+	             GX_EFORBIDDEN, NULL);
 	/* Reading is allowed; changing is not; what does not exist is still absent. */
 	assert_int_equal(get_rc(ctx, &account_kind, acc), 0);
 	update_fails(ctx, &account_kind, acc, parse("{\"name\": \"x\"}"), GX_EFORBIDDEN, NULL);
@@ -1443,15 +1462,15 @@ static void test_sales_cannot_orphan_a_record(void **state)
 	struct fixture *fx = *state;
 	struct crm_ctx *ctx = &fx->as_alice;
 	create_fails(ctx, &account_kind, parse("{\"name\": \"x\", \"owner_id\": null}"),
-		     GX_EVALIDATION, "owner_id");
+	             GX_EVALIDATION, "owner_id");
 	create_fails(ctx, &contact_kind, parse("{\"name\": \"x\", \"owner_id\": null}"),
-		     GX_EVALIDATION, "owner_id");
+	             GX_EVALIDATION, "owner_id");
 	int64_t acc = account(ctx, "Acme");
 	int64_t person = contact(ctx, "Jane", acc);
 	update_fails(ctx, &account_kind, acc, parse("{\"owner_id\": null}"), GX_EVALIDATION,
-		     "owner_id");
+	             "owner_id");
 	update_fails(ctx, &contact_kind, person, parse("{\"owner_id\": null, \"title\": \"x\"}"),
-		     GX_EVALIDATION, "owner_id");
+	             GX_EVALIDATION, "owner_id");
 	json_t *got = get_json(ctx, &contact_kind, person);
 	assert_int_equal(num(got, "owner_id"), fx->alice);
 	assert_true(json_is_null(json_object_get(got, "title")));
@@ -1491,7 +1510,7 @@ static void test_cjk_team_names(void **state)
 	update_ok(&wang, &account_kind, acc, json_pack("{s:I}", "owner_id", (json_int_t)fx->anna));
 	assert_int_equal(get_rc(&wang, &account_kind, acc), 0);
 	update_fails(&li, &account_kind, acc, json_pack("{s:I}", "owner_id", (json_int_t)fx->carol),
-		     GX_EVALIDATION, "owner_id");
+	             GX_EVALIDATION, "owner_id");
 	/* A traditional spelling is another team: team names are compared exactly. */
 	struct crm_ctx other = with_team(fx, fx->carol, "華北銷售");
 	assert_int_equal(get_rc(&other, &account_kind, acc), GX_ENOTFOUND);
@@ -1542,7 +1561,7 @@ static void check_order(const json_t *rows, const char *key, int desc)
 		int64_t ida = num(a, "id"), idb = num(b, "id");
 		if (desc ? (c < 0 || (c == 0 && ida < idb)) : (c > 0 || (c == 0 && ida > idb)))
 			fail_msg("rows %zu and %zu out of order: %s/%lld, %s/%lld", i - 1, i,
-				 str(a, key), (long long)ida, str(b, key), (long long)idb);
+			         str(a, key), (long long)ida, str(b, key), (long long)idb);
 	}
 }
 
@@ -1565,10 +1584,10 @@ static void check_each_once(const json_t *ids, const json_t *want)
 static void test_list_pages_walk_every_row_once(void **state)
 {
 	struct fixture *fx = *state;
-	static const char *const names[] = {
-	    "Acme", "acme", "Acme", "张伟科技", "Zeta", "Acme", "北京", "Beta", "北京", "Acme",
-	    "Ω",    "Beta", "b",    "Acme", "中",       "Acme", "Acme", "z",  "Zeta", "Acme",
-	    "北京", "a",    "Acme"};
+	static const char *const names[] = {"Acme", "acme", "Acme", "张伟科技", "Zeta", "Acme",
+	                                    "北京", "Beta", "北京", "Acme",     "Ω",    "Beta",
+	                                    "b",    "Acme", "中",   "Acme",     "Acme", "z",
+	                                    "Zeta", "Acme", "北京", "a",        "Acme"};
 	size_t n = sizeof names / sizeof names[0];
 	json_t *all = json_array();
 	for (size_t i = 0; i < n; i++)
@@ -1578,25 +1597,27 @@ static void test_list_pages_walk_every_row_once(void **state)
 		const char *key;
 		int desc;
 	} orders[] = {{NULL, "name", 0}, {"name", "name", 0}, {"-name", "name", 1},
-		      {"id", NULL, 0},   {"-id", NULL, 1},    {"tier", "tier", 0}};
+	              {"id", NULL, 0},   {"-id", NULL, 1},    {"tier", "tier", 0}};
 	const int limits[] = {1, 5, 22, 23, 500};
 	for (size_t o = 0; o < sizeof orders / sizeof orders[0]; o++) {
 		for (size_t l = 0; l < sizeof limits / sizeof limits[0]; l++) {
 			int pages = 0;
 			json_t *rows = NULL;
 			json_t *ids = walk(&fx->as_admin, &account_kind, orders[o].sort, limits[l],
-					   NULL, NULL, &pages, &rows);
+			                   NULL, NULL, &pages, &rows);
 			check_each_once(ids, all);
 			assert_int_equal(pages, ((int)n + limits[l] - 1) / limits[l]);
 			if (orders[o].key)
 				check_order(rows, orders[o].key, orders[o].desc);
 			else
 				for (size_t i = 1; i < json_array_size(ids); i++)
-					assert_true(orders[o].desc
-							? json_integer_value(json_array_get(ids, i)) <
-							      json_integer_value(json_array_get(ids, i - 1))
-							: json_integer_value(json_array_get(ids, i)) >
-							      json_integer_value(json_array_get(ids, i - 1)));
+					assert_true(
+					    orders[o].desc
+					        ? json_integer_value(json_array_get(ids, i)) <
+					              json_integer_value(json_array_get(ids, i - 1))
+					        : json_integer_value(json_array_get(ids, i)) >
+					              json_integer_value(
+					                  json_array_get(ids, i - 1)));
 			json_decref(rows);
 			json_decref(ids);
 		}
@@ -1606,15 +1627,15 @@ static void test_list_pages_walk_every_row_once(void **state)
 	json_t *down = walk(&fx->as_admin, &account_kind, "-name", 3, NULL, NULL, NULL, NULL);
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(json_integer_value(json_array_get(up, i)),
-				 json_integer_value(json_array_get(down, n - 1 - i)));
+		                 json_integer_value(json_array_get(down, n - 1 - i)));
 	json_decref(up);
 	json_decref(down);
 	/* A row deleted between pages does not stop the walk. */
 	json_t *page = list_page(&fx->as_admin, &account_kind, "name", NULL, 5, NULL, NULL);
 	int64_t last = num(json_array_get(json_object_get(page, "data"), 4), "id");
 	assert_int_equal(delete_rc(&fx->as_admin, &account_kind, last), 0);
-	json_t *rest = list_page(&fx->as_admin, &account_kind, "name",
-				 str(page, "next_cursor"), 500, NULL, NULL);
+	json_t *rest = list_page(&fx->as_admin, &account_kind, "name", str(page, "next_cursor"),
+	                         500, NULL, NULL);
 	assert_int_equal(json_array_size(json_object_get(rest, "data")), n - 5);
 	assert_true(json_is_null(json_object_get(rest, "next_cursor")));
 	json_decref(rest);
@@ -1632,10 +1653,11 @@ static void test_list_pages_by_time(void **state)
 		char at[32];
 		clock_format(1767225600 + (int64_t)((i * 7) % 4) * 3600, at, sizeof at);
 		json_array_append_new(
-		    all, json_integer(create_id(
-			     &fx->as_admin, &interaction_kind,
-			     json_pack("{s:I, s:s, s:s, s:s}", "contact_id", (json_int_t)person,
-				       "channel", "phone", "direction", "inbound", "occurred_at", at))));
+		    all,
+		    json_integer(create_id(&fx->as_admin, &interaction_kind,
+		                           json_pack("{s:I, s:s, s:s, s:s}", "contact_id",
+		                                     (json_int_t)person, "channel", "phone",
+		                                     "direction", "inbound", "occurred_at", at))));
 	}
 	const struct {
 		const char *sort;
@@ -1646,7 +1668,7 @@ static void test_list_pages_by_time(void **state)
 			int pages = 0;
 			json_t *rows = NULL;
 			json_t *ids = walk(&fx->as_admin, &interaction_kind, orders[o].sort, limit,
-					   NULL, NULL, &pages, &rows);
+			                   NULL, NULL, &pages, &rows);
 			check_each_once(ids, all);
 			assert_int_equal(pages, (12 + limit - 1) / limit);
 			/* RFC 3339 in UTC sorts as text the way it sorts as time. */
@@ -1658,7 +1680,7 @@ static void test_list_pages_by_time(void **state)
 	/* The newest first by default. */
 	json_t *page = list_page(&fx->as_admin, &interaction_kind, NULL, NULL, 1, NULL, NULL);
 	assert_string_equal(str(json_array_get(json_object_get(page, "data"), 0), "occurred_at"),
-			    "2026-01-01T03:00:00Z");
+	                    "2026-01-01T03:00:00Z");
 	json_decref(page);
 	json_decref(all);
 }
@@ -1670,7 +1692,7 @@ static char *cursor_of(const char *json_text)
 	char *out = malloc(cap);
 	assert_non_null(out);
 	sodium_bin2base64(out, cap, (const unsigned char *)json_text, len,
-			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	return out;
 }
 
@@ -1680,43 +1702,44 @@ static void test_list_rejects_bad_sort_and_cursor(void **state)
 	struct crm_ctx *ctx = &fx->as_admin;
 	for (int i = 0; i < 3; i++)
 		account(ctx, "Acme");
-	const char *sorts[] = {"notes", "-notes", "website", "nosuch", "", "-", "--name", "owner_id"};
+	const char *sorts[] = {"notes", "-notes", "website", "nosuch",
+	                       "",      "-",      "--name",  "owner_id"};
 	for (size_t i = 0; i < sizeof sorts / sizeof sorts[0]; i++)
 		assert_int_equal(list_rc(ctx, &account_kind, sorts[i], NULL, NULL, NULL, "sort"),
-				 GX_EBADREQUEST);
+		                 GX_EBADREQUEST);
 	assert_int_equal(list_rc(ctx, &interaction_kind, "name", NULL, NULL, NULL, "sort"),
-			 GX_EBADREQUEST);
+	                 GX_EBADREQUEST);
 	assert_int_equal(list_rc(ctx, &account_kind, "-name", NULL, NULL, NULL, NULL), 0);
 
-	const char *bad_json[] = {"{}", "[1]", "[\"a\", \"b\"]", "[\"a\", 1, 2]", "\"a\"", "[1, 1.5]"};
+	const char *bad_json[] = {"{}",    "[1]",     "[\"a\", \"b\"]", "[\"a\", 1, 2]",
+	                          "\"a\"", "[1, 1.5]"};
 	for (size_t i = 0; i < sizeof bad_json / sizeof bad_json[0]; i++) {
 		char *cursor = cursor_of(bad_json[i]);
 		assert_int_equal(list_rc(ctx, &account_kind, "name", cursor, NULL, NULL, "cursor"),
-				 GX_EBADREQUEST);
+		                 GX_EBADREQUEST);
 		free(cursor);
 	}
 	assert_int_equal(list_rc(ctx, &account_kind, "name", "!!!", NULL, NULL, "cursor"),
-			 GX_EBADREQUEST);
+	                 GX_EBADREQUEST);
 	assert_int_equal(list_rc(ctx, &account_kind, "name", "", NULL, NULL, "cursor"),
-			 GX_EBADREQUEST);
+	                 GX_EBADREQUEST);
 	/* A cursor of another sort order: a number where a name belongs, and the other way. */
 	json_t *page = list_page(ctx, &account_kind, "id", NULL, 1, NULL, NULL);
-	assert_int_equal(list_rc(ctx, &account_kind, "name", str(page, "next_cursor"), NULL, NULL,
-				 "cursor"),
-			 GX_EBADREQUEST);
+	assert_int_equal(
+	    list_rc(ctx, &account_kind, "name", str(page, "next_cursor"), NULL, NULL, "cursor"),
+	    GX_EBADREQUEST);
 	json_decref(page);
 	page = list_page(ctx, &account_kind, "name", NULL, 1, NULL, NULL);
-	assert_int_equal(list_rc(ctx, &account_kind, "id", str(page, "next_cursor"), NULL, NULL,
-				 "cursor"),
-			 GX_EBADREQUEST);
+	assert_int_equal(
+	    list_rc(ctx, &account_kind, "id", str(page, "next_cursor"), NULL, NULL, "cursor"),
+	    GX_EBADREQUEST);
 	/* Its own cursor works. */
-	assert_int_equal(list_rc(ctx, &account_kind, "name", str(page, "next_cursor"), NULL, NULL,
-				 NULL),
-			 0);
+	assert_int_equal(
+	    list_rc(ctx, &account_kind, "name", str(page, "next_cursor"), NULL, NULL, NULL), 0);
 	json_decref(page);
 	char *cursor = cursor_of("[\"not a time\", 1]");
 	assert_int_equal(list_rc(ctx, &interaction_kind, NULL, cursor, NULL, NULL, "cursor"),
-			 GX_EBADREQUEST);
+	                 GX_EBADREQUEST);
 	free(cursor);
 }
 
@@ -1725,16 +1748,16 @@ static void test_list_filters(void **state)
 	struct fixture *fx = *state;
 	struct crm_ctx *ctx = &fx->as_admin;
 	int64_t a = create_id(ctx, &account_kind,
-			      parse("{\"name\": \"A\", \"industry\": \"telecom\", \"tags\": "
-				    "[\"vip\"]}"));
+	                      parse("{\"name\": \"A\", \"industry\": \"telecom\", \"tags\": "
+	                            "[\"vip\"]}"));
 	int64_t b = create_id(ctx, &account_kind,
-			      parsef("{\"name\": \"B\", \"industry\": \"retail\", \"parent_id\": "
-				     "%lld, \"tags\": [\"vip\", \"新客户\"]}",
-				     (long long)a));
+	                      parsef("{\"name\": \"B\", \"industry\": \"retail\", \"parent_id\": "
+	                             "%lld, \"tags\": [\"vip\", \"新客户\"]}",
+	                             (long long)a));
 	int64_t c = create_id(ctx, &account_kind,
-			      parsef("{\"name\": \"C\", \"industry\": \"telecom\", \"owner_id\": "
-				     "%lld, \"tags\": [\"VIP\"]}",
-				     (long long)fx->anna));
+	                      parsef("{\"name\": \"C\", \"industry\": \"telecom\", \"owner_id\": "
+	                             "%lld, \"tags\": [\"VIP\"]}",
+	                             (long long)fx->anna));
 	int64_t d = account(ctx, "D");
 	const int64_t vals[] = {a, b, c, d, fx->anna};
 	const struct {
@@ -1782,15 +1805,15 @@ static void test_list_filters(void **state)
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		json_t *filters = parse(bad[i].filters);
 		assert_int_equal(list_rc(ctx, bad[i].kind, NULL, NULL, filters, NULL, bad[i].field),
-				 GX_EBADREQUEST);
+		                 GX_EBADREQUEST);
 		json_decref(filters);
 	}
 	/* Interactions by channel and by contact. */
 	int64_t person = contact(ctx, "Jane", a);
 	int64_t call = interaction_on(ctx, "contact_id", person);
 	create_id(ctx, &interaction_kind,
-		  json_pack("{s:I, s:s, s:s}", "account_id", (json_int_t)b, "channel", "email",
-			    "direction", "outbound"));
+	          json_pack("{s:I, s:s, s:s}", "account_id", (json_int_t)b, "channel", "email",
+	                    "direction", "outbound"));
 	char ids[64], want[64];
 	json_t *filters = parse("{\"channel\": \"phone\"}");
 	list_ids(ctx, &interaction_kind, filters, NULL, ids, sizeof ids);
@@ -1816,28 +1839,24 @@ static void test_list_free_text(void **state)
 	int64_t acme = account(ctx, "Acme Trading");
 	int64_t tech = account(ctx, "张伟科技");
 	int64_t zw = create_id(ctx, &contact_kind,
-			       json_pack("{s:s, s:I, s:[{s:s}]}", "name", "张伟", "account_id",
-					 (json_int_t)acme, "emails", "address", "wei@example.com"));
+	                       json_pack("{s:s, s:I, s:[{s:s}]}", "name", "张伟", "account_id",
+	                                 (json_int_t)acme, "emails", "address", "wei@example.com"));
 	int64_t ln = create_id(ctx, &contact_kind,
-			       json_pack("{s:s, s:[s]}", "name", "李娜", "tags", "重要客户"));
+	                       json_pack("{s:s, s:[s]}", "name", "李娜", "tags", "重要客户"));
 	const int64_t vals[] = {acme, tech, zw, ln};
 	const struct {
 		const struct record_kind *kind;
 		const char *q;
 		const char *want; /* $0..$3: acme, tech, zw, ln */
 	} cases[] = {
-	    {&contact_kind, "zw", "$2"},
-	    {&contact_kind, "ZhangWei", "$2"},
-	    {&contact_kind, "張偉", "$2"},
-	    {&contact_kind, "张", "$2"},
-	    {&contact_kind, "acme", "$2"},      /* by company */
+	    {&contact_kind, "zw", "$2"},          {&contact_kind, "ZhangWei", "$2"},
+	    {&contact_kind, "張偉", "$2"},        {&contact_kind, "张", "$2"},
+	    {&contact_kind, "acme", "$2"},        /* by company */
 	    {&contact_kind, "WEI@EXAMPLE", "$2"}, /* by email */
-	    {&contact_kind, "重要", "$3"},      /* by tag */
-	    {&contact_kind, "li", "$3"},
-	    {&contact_kind, "nobody", ""},
-	    {&contact_kind, "!!!", ""},             /* folds to nothing: matches nothing */
-	    {&account_kind, "zw", "$1"},
-	    {&account_kind, "trading", "$0"},
+	    {&contact_kind, "重要", "$3"},        /* by tag */
+	    {&contact_kind, "li", "$3"},          {&contact_kind, "nobody", ""},
+	    {&contact_kind, "!!!", ""}, /* folds to nothing: matches nothing */
+	    {&account_kind, "zw", "$1"},          {&account_kind, "trading", "$0"},
 	    {&account_kind, "ＡＣＭＥ", "$0"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -1846,7 +1865,7 @@ static void test_list_free_text(void **state)
 		expand(cases[i].want, vals, want, sizeof want);
 		if (strcmp(ids, want) != 0)
 			fail_msg("%ss q=%s: got [%s], want [%s]", cases[i].kind->entity, cases[i].q,
-				 ids, want);
+			         ids, want);
 	}
 	/* q with a filter. */
 	char ids[128], want[128];
@@ -1856,7 +1875,7 @@ static void test_list_free_text(void **state)
 	json_decref(filters);
 	/* Interactions have no search. */
 	assert_int_equal(list_rc(ctx, &interaction_kind, NULL, NULL, NULL, "x", "q"),
-			 GX_EBADREQUEST);
+	                 GX_EBADREQUEST);
 	/* Another team's records are not found by text either. */
 	list_ids(&fx->as_carol, &contact_kind, NULL, "zw", ids, sizeof ids);
 	assert_string_equal(ids, "");

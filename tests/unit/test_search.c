@@ -74,7 +74,7 @@ static char *stored_doc(struct store *store, enum store_index index, int64_t id)
 	struct store_stmt *stmt = store_prepare(
 	    store,
 	    index == STORE_INDEX_CONTACTS ? "SELECT doc FROM search_contacts WHERE id = ?"
-					  : "SELECT doc FROM search_accounts WHERE id = ?",
+	                                  : "SELECT doc FROM search_accounts WHERE id = ?",
 	    &err);
 	assert_non_null(stmt);
 	store_bind_int(stmt, 1, id);
@@ -86,7 +86,7 @@ static char *stored_doc(struct store *store, enum store_index index, int64_t id)
 
 /* Users go in directly with a placeholder hash: nobody logs in here. */
 static int64_t insert_user(struct store *store, const char *username, const char *role,
-			   const char *team)
+                           const char *team)
 {
 	struct gx_error err = {0};
 	struct store_stmt *stmt = store_prepare(
@@ -189,7 +189,8 @@ static int64_t create(struct crm_ctx *ctx, const struct record_kind *kind, json_
 	struct gx_error err = {0};
 	int rc = records_create(ctx, kind, body, &out, &err);
 	if (rc != 0)
-		fail_msg("create %s: %d field \"%s\": %s", kind->entity, rc, err.field, err.message);
+		fail_msg("create %s: %d field \"%s\": %s", kind->entity, rc, err.field,
+		         err.message);
 	json_decref(body);
 	int64_t id = num(out, "id");
 	json_decref(out);
@@ -242,7 +243,7 @@ static void hits(struct crm_ctx *ctx, const char *q, char *out, size_t size)
 	json_array_foreach(json_object_get(result, "data"), i, hit)
 	{
 		len += (size_t)snprintf(out + len, size - len, "%s%s:%lld", i ? "," : "",
-					str(hit, "kind"), (long long)num(hit, "id"));
+		                        str(hit, "kind"), (long long)num(hit, "id"));
 		assert_true(len < size);
 	}
 	json_decref(result);
@@ -284,8 +285,8 @@ static void expect_needles(const char *q, const char *first, const char *second)
 	    (second && strcmp(needles[1], second) != 0) || (!second && needles[1]) ||
 	    (!first && needles[0]))
 		fail_msg("needles of \"%s\": %d [%s] [%s], want %d [%s] [%s]", q ? q : "(null)", n,
-			 needles[0] ? needles[0] : "-", needles[1] ? needles[1] : "-", want,
-			 first ? first : "-", second ? second : "-");
+		         needles[0] ? needles[0] : "-", needles[1] ? needles[1] : "-", want,
+		         first ? first : "-", second ? second : "-");
 	search_needles_free(needles);
 	assert_null(needles[0]);
 	assert_null(needles[1]);
@@ -303,7 +304,7 @@ static void test_contact_document(void **state)
 	    "\"老客戶\"], \"notes\": \"not searchable\", \"title\": \"经理\"}",
 	    "華為技術");
 	assert_string_equal(doc, "|张伟|zhangwei|zw|华为技术|13800138000|8613800138000|01065529988|"
-				 "861065529988|zhangweiexamplecom|vip|老客户");
+	                         "861065529988|zhangweiexamplecom|vip|老客户");
 	free(doc);
 	/* Without company: nothing in its place. */
 	doc = contact_doc("{\"name\": \"欧阳娜娜\"}", NULL);
@@ -339,8 +340,9 @@ static void test_latin_name_is_not_repeated_as_pinyin(void **state)
 static void test_account_document(void **state)
 {
 	(void)state;
-	char *doc = account_doc("{\"name\": \"客戶有限公司\", \"website\": \"https://www.KeHu.cn/\", "
-				"\"tags\": [\"製造\", \"B2B\"], \"industry\": \"not searchable\"}");
+	char *doc =
+	    account_doc("{\"name\": \"客戶有限公司\", \"website\": \"https://www.KeHu.cn/\", "
+	                "\"tags\": [\"製造\", \"B2B\"], \"industry\": \"not searchable\"}");
 	assert_string_equal(doc, "|客户有限公司|kehuyouxiangongsi|khyxgs|httpswwwkehucn|制造|b2b");
 	free(doc);
 	doc = account_doc("{\"name\": \"Acme\", \"website\": null, \"tags\": []}");
@@ -355,8 +357,8 @@ static void test_document_of_nothing_searchable(void **state)
 	assert_string_equal(doc, "");
 	free(doc);
 	doc = contact_doc("{\"name\": \"!!! ——\", \"tags\": [\"...\"], \"phones\": [], "
-			  "\"emails\": [{\"address\": \"@.\"}]}",
-			  "、");
+	                  "\"emails\": [{\"address\": \"@.\"}]}",
+	                  "、");
 	assert_string_equal(doc, "");
 	free(doc);
 	doc = account_doc("{}");
@@ -381,14 +383,14 @@ static void test_document_pieces(void **state)
 	assert_string_equal(buf_text(&b), "|janedoe");
 	search_doc_add_phone(&b, "138 0013 8000", "+8613800138000");
 	assert_string_equal(buf_text(&b), "|janedoe|13800138000|8613800138000");
-	search_doc_add_phone(&b, "+1 (650) 253-0000", NULL);  /* no E.164: as typed only */
-	search_doc_add_phone(&b, NULL, "+85223456789");       /* E.164 without '+' */
-	search_doc_add_phone(&b, "x", "8613800138000");        /* not E.164: ignored */
+	search_doc_add_phone(&b, "+1 (650) 253-0000", NULL); /* no E.164: as typed only */
+	search_doc_add_phone(&b, NULL, "+85223456789");      /* E.164 without '+' */
+	search_doc_add_phone(&b, "x", "8613800138000");      /* not E.164: ignored */
 	assert_string_equal(buf_text(&b),
-			    "|janedoe|13800138000|8613800138000|16502530000|85223456789|x");
+	                    "|janedoe|13800138000|8613800138000|16502530000|85223456789|x");
 	search_doc_add_name(&b, "吕");
 	assert_string_equal(buf_text(&b), "|janedoe|13800138000|8613800138000|16502530000|"
-					  "85223456789|x|吕|lv|l");
+	                                  "85223456789|x|吕|lv|l");
 	/* A piece never contains the separator: punctuation is folded away. */
 	search_doc_add_text(&b, "a|b");
 	assert_string_equal(strrchr(buf_text(&b), '|'), "|ab");
@@ -435,12 +437,21 @@ static void test_needles_of_phone_numbers(void **state)
 static void test_needles_of_phone_with_ideographic_spaces(void **state)
 {
 	(void)state;
-	expect_needles("138\xe3\x80\x80" "0013\xe3\x80\x80" "8000", "13800138000", "8613800138000");
-	expect_needles("010\xe3\x80\x80" "6552\xe3\x80\x80" "9988", "01065529988", "861065529988");
-	expect_needles("\xe3\x80\x80" "１３８　００１３　８０００\xe3\x80\x80", "13800138000",
-		       "8613800138000");
+	expect_needles("138\xe3\x80\x80"
+	               "0013\xe3\x80\x80"
+	               "8000",
+	               "13800138000", "8613800138000");
+	expect_needles("010\xe3\x80\x80"
+	               "6552\xe3\x80\x80"
+	               "9988",
+	               "01065529988", "861065529988");
+	expect_needles("\xe3\x80\x80"
+	               "１３８　００１３　８０００\xe3\x80\x80",
+	               "13800138000", "8613800138000");
 	/* Ideographic text around digits is still text. */
-	expect_needles("电话\xe3\x80\x80" "13800138000", "电话13800138000", NULL);
+	expect_needles("电话\xe3\x80\x80"
+	               "13800138000",
+	               "电话13800138000", NULL);
 }
 
 /* ---- the search box -------------------------------------------------------------------- */
@@ -458,12 +469,13 @@ static void test_finds_chinese_name_by_pinyin_and_script(void **state)
 	snprintf(want, sizeof want, "contact:%lld", (long long)zw);
 	snprintf(both, sizeof both, "contact:%lld,contact:%lld", (long long)zw, (long long)zwm);
 	/* One and two characters, three and more, pinyin, initials, traditional. */
-	const char *const finds_both[] = {"张",       "张伟",   "張偉",  "zhangwei", "ZhangWei",
-					  "zhang wei", "zw",     "ZW",    "zhang",    "張",
-					  "ｚｗ",      "zhangw", "wei",   "伟"};
+	const char *const finds_both[] = {"张",        "张伟",   "張偉", "zhangwei", "ZhangWei",
+	                                  "zhang wei", "zw",     "ZW",   "zhang",    "張",
+	                                  "ｚｗ",      "zhangw", "wei",  "伟"};
 	for (size_t i = 0; i < sizeof finds_both / sizeof finds_both[0]; i++)
 		expect_hits(ctx, finds_both[i], both);
-	expect_hits(ctx, "zwm", (snprintf(want, sizeof want, "contact:%lld", (long long)zwm), want));
+	expect_hits(ctx, "zwm",
+	            (snprintf(want, sizeof want, "contact:%lld", (long long)zwm), want));
 	expect_hits(ctx, "伟明", want);
 	expect_hits(ctx, "zhangweiming", want);
 	snprintf(want, sizeof want, "contact:%lld", (long long)ln);
@@ -497,8 +509,9 @@ static void test_finds_account_by_traditional_or_simplified_name(void **state)
 	int64_t latin = account(ctx, "Acme Trading");
 	char want[64];
 	snprintf(want, sizeof want, "account:%lld", (long long)trad);
-	const char *const for_trad[] = {"客户", "客戶", "客户有限公司", "客戶有限公司", "有限",
-					"戶", "kehu", "khyxgs", "youxian gongsi", "客户有限"};
+	const char *const for_trad[] = {"客户",           "客戶",    "客户有限公司", "客戶有限公司",
+	                                "有限",           "戶",      "kehu",         "khyxgs",
+	                                "youxian gongsi", "客户有限"};
 	for (size_t i = 0; i < sizeof for_trad / sizeof for_trad[0]; i++)
 		expect_hits(ctx, for_trad[i], want);
 	snprintf(want, sizeof want, "account:%lld", (long long)simp);
@@ -520,28 +533,33 @@ static void test_finds_contacts_by_company_phone_email_tag(void **state)
 	struct fixture *fx = *state;
 	struct crm_ctx *ctx = &fx->as_admin;
 	int64_t company = account(ctx, "華為技術");
-	int64_t person = create(
-	    ctx, &contact_kind,
-	    json_pack("{s:s, s:I, s:[{s:s}], s:[{s:s}], s:[s, s]}", "name", "Jane Doe", "account_id",
-		      (json_int_t)company, "phones", "number", "138 0013 8000", "emails", "address",
-		      "Jane.Doe@Example.com", "tags", "VIP客户", "golf"));
+	int64_t person = create(ctx, &contact_kind,
+	                        json_pack("{s:s, s:I, s:[{s:s}], s:[{s:s}], s:[s, s]}", "name",
+	                                  "Jane Doe", "account_id", (json_int_t)company, "phones",
+	                                  "number", "138 0013 8000", "emails", "address",
+	                                  "Jane.Doe@Example.com", "tags", "VIP客户", "golf"));
 	int64_t other = contact(ctx, "李娜", 0);
 	char want[64], with_account[64];
 	snprintf(want, sizeof want, "contact:%lld", (long long)person);
 	snprintf(with_account, sizeof with_account, "account:%lld,contact:%lld", (long long)company,
-		 (long long)person);
+	         (long long)person);
 	/* The company: the account and its people. */
 	expect_hits(ctx, "华为", with_account);
 	expect_hits(ctx, "華為技術", with_account);
 	/* Phones: as typed, with country code, international prefix, full width, a fragment. */
-	const char *const phones[] = {"13800138000",        "138 0013 8000",   "+86 138 0013 8000",
-				      "0086 138-0013-8000", "８６１３８００１３８０００", "0013",
-				      "8000",               "86138"};
+	const char *const phones[] = {"13800138000",
+	                              "138 0013 8000",
+	                              "+86 138 0013 8000",
+	                              "0086 138-0013-8000",
+	                              "８６１３８００１３８０００",
+	                              "0013",
+	                              "8000",
+	                              "86138"};
 	for (size_t i = 0; i < sizeof phones / sizeof phones[0]; i++)
 		expect_hits(ctx, phones[i], want);
 	/* Emails and tags. */
-	const char *const texts[] = {"jane.doe@example.com", "JANE.DOE", "example.com", "vip",
-				     "VIP客户", "客户", "golf"};
+	const char *const texts[] = {
+	    "jane.doe@example.com", "JANE.DOE", "example.com", "vip", "VIP客户", "客户", "golf"};
 	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
 		expect_hits(ctx, texts[i], want);
 	expect_hits(ctx, "13900000000", "");
@@ -549,7 +567,7 @@ static void test_finds_contacts_by_company_phone_email_tag(void **state)
 	(void)other;
 	char *doc = stored_doc(fx->store, STORE_INDEX_CONTACTS, person);
 	assert_string_equal(doc, "|janedoe|jd|华为技术|13800138000|8613800138000|janedoeexamplecom|"
-				 "vip客户|golf");
+	                         "vip客户|golf");
 	free(doc);
 }
 
@@ -559,12 +577,16 @@ static void test_finds_phone_typed_with_ideographic_spaces(void **state)
 	struct crm_ctx *ctx = &fx->as_admin;
 	/* Stored with its country code, found by the national form typed with U+3000: only the
 	 * E.164 needle can match. */
-	int64_t person = create(ctx, &contact_kind,
-				json_pack("{s:s, s:[{s:s}]}", "name", "王芳", "phones", "number",
-					  "+86 10 6552 9988"));
+	int64_t person = create(
+	    ctx, &contact_kind,
+	    json_pack("{s:s, s:[{s:s}]}", "name", "王芳", "phones", "number", "+86 10 6552 9988"));
 	char want[64];
 	snprintf(want, sizeof want, "contact:%lld", (long long)person);
-	expect_hits(ctx, "010\xe3\x80\x80" "6552\xe3\x80\x80" "9988", want);
+	expect_hits(ctx,
+	            "010\xe3\x80\x80"
+	            "6552\xe3\x80\x80"
+	            "9988",
+	            want);
 	expect_hits(ctx, "０１０　６５５２　９９８８", want);
 	expect_hits(ctx, "010 6552 9988", want);
 	expect_hits(ctx, "010-65529988", want);
@@ -573,7 +595,12 @@ static void test_finds_phone_typed_with_ideographic_spaces(void **state)
 	assert_string_equal(doc, "|王芳|wangfang|wf|861065529988|861065529988");
 	free(doc);
 	/* Ideographic text among the digits is text, and is not in the document. */
-	expect_hits(ctx, "电话\xe3\x80\x80" "010\xe3\x80\x80" "6552\xe3\x80\x80" "9988", "");
+	expect_hits(ctx,
+	            "电话\xe3\x80\x80"
+	            "010\xe3\x80\x80"
+	            "6552\xe3\x80\x80"
+	            "9988",
+	            "");
 }
 
 static void test_renamed_account_updates_its_contacts(void **state)
@@ -604,7 +631,7 @@ static void test_renamed_account_updates_its_contacts(void **state)
 	/* A contact that moves takes its new company's name. */
 	update(ctx, &contact_kind, elsewhere, json_pack("{s:I}", "account_id", (json_int_t)acc));
 	snprintf(want, sizeof want, "account:%lld,contact:%lld,contact:%lld", (long long)acc,
-		 (long long)person, (long long)elsewhere);
+	         (long long)person, (long long)elsewhere);
 	expect_hits(ctx, "新名科技", want);
 	update(ctx, &contact_kind, elsewhere, parse("{\"account_id\": null}"));
 	snprintf(want, sizeof want, "account:%lld,contact:%lld", (long long)acc, (long long)person);
@@ -630,14 +657,14 @@ static void test_many_contacts_of_renamed_account(void **state)
 	assert_int_equal(store_commit(fx->store, &err), 0);
 	update(ctx, &account_kind, acc, parse("{\"name\": \"新名科技\"}"));
 	assert_int_equal(query_int(fx->store, "SELECT COUNT(*) FROM search_contacts WHERE "
-					      "instr(doc, '新名科技') > 0"),
-			 2 * 256 + 3);
+	                                      "instr(doc, '新名科技') > 0"),
+	                 2 * 256 + 3);
 	assert_int_equal(query_int(fx->store, "SELECT COUNT(*) FROM search_contacts WHERE "
-					      "instr(doc, '旧名') > 0"),
-			 0);
+	                                      "instr(doc, '旧名') > 0"),
+	                 0);
 	assert_int_equal(query_int(fx->store, "SELECT COUNT(*) FROM search_contacts WHERE "
-					      "instr(doc, '别家') > 0"),
-			 6);
+	                                      "instr(doc, '别家') > 0"),
+	                 6);
 	/* Through the search box, at most limit of each kind. */
 	json_t *result = run(ctx, "新名科技", 600);
 	assert_int_equal(json_array_size(json_object_get(result, "data")), 1 + 2 * 256 + 3);
@@ -650,8 +677,8 @@ static void test_deleted_records_leave_the_index(void **state)
 	struct crm_ctx *ctx = &fx->as_admin;
 	int64_t acc = account(ctx, "华为技术");
 	int64_t person = create(ctx, &contact_kind,
-				json_pack("{s:s, s:I, s:[{s:s}]}", "name", "张伟", "account_id",
-					  (json_int_t)acc, "phones", "number", "13800138000"));
+	                        json_pack("{s:s, s:I, s:[{s:s}]}", "name", "张伟", "account_id",
+	                                  (json_int_t)acc, "phones", "number", "13800138000"));
 	char want[64];
 	snprintf(want, sizeof want, "account:%lld,contact:%lld", (long long)acc, (long long)person);
 	expect_hits(ctx, "华为", want);
@@ -669,11 +696,11 @@ static void test_deleted_records_leave_the_index(void **state)
 	assert_int_equal(query_int(fx->store, "SELECT COUNT(*) FROM search_accounts"), 0);
 	/* The trigram index forgot them too. */
 	assert_int_equal(query_int(fx->store, "SELECT COUNT(*) FROM search_accounts_fts WHERE "
-					      "search_accounts_fts MATCH '\"huawei\"'"),
-			 0);
+	                                      "search_accounts_fts MATCH '\"huawei\"'"),
+	                 0);
 	assert_int_equal(query_int(fx->store, "SELECT COUNT(*) FROM search_contacts_fts WHERE "
-					      "search_contacts_fts MATCH '\"zhangwei\"'"),
-			 0);
+	                                      "search_contacts_fts MATCH '\"zhangwei\"'"),
+	                 0);
 }
 
 static void test_search_respects_visibility(void **state)
@@ -683,20 +710,19 @@ static void test_search_respects_visibility(void **state)
 	int64_t mate = contact(&fx->as_anna, "张伟", north);
 	int64_t south = account(&fx->as_carol, "张氏南方");
 	int64_t theirs = contact(&fx->as_carol, "张伟", south);
-	int64_t nobody = create(&fx->as_admin, &contact_kind,
-				parse("{\"name\": \"张伟\", \"owner_id\": null}"));
+	int64_t nobody =
+	    create(&fx->as_admin, &contact_kind, parse("{\"name\": \"张伟\", \"owner_id\": null}"));
 	char want[128];
 	snprintf(want, sizeof want, "account:%lld,contact:%lld", (long long)north, (long long)mate);
 	expect_hits(&fx->as_alice, "张", want);
-	expect_hits(&fx->as_alice, "zw", (snprintf(want, sizeof want, "contact:%lld",
-						   (long long)mate),
-					  want));
+	expect_hits(&fx->as_alice, "zw",
+	            (snprintf(want, sizeof want, "contact:%lld", (long long)mate), want));
 	snprintf(want, sizeof want, "account:%lld,contact:%lld", (long long)south,
-		 (long long)theirs);
+	         (long long)theirs);
 	expect_hits(&fx->as_carol, "张", want);
 	expect_hits(&fx->as_carol, "北方", "");
 	snprintf(want, sizeof want, "contact:%lld,contact:%lld,contact:%lld", (long long)mate,
-		 (long long)theirs, (long long)nobody);
+	         (long long)theirs, (long long)nobody);
 	expect_hits(&fx->as_admin, "zhangwei", want);
 	/* A limit counts only what the actor sees. */
 	json_t *result = run(&fx->as_carol, "张伟", 1);
@@ -714,9 +740,9 @@ static void test_search_limit_and_hit_shape(void **state)
 	account(ctx, "王家");
 	account(ctx, "王府井百货");
 	int64_t full = create(ctx, &contact_kind,
-			      json_pack("{s:s, s:I, s:[{s:s}], s:[{s:s}]}", "name", "王芳",
-					"account_id", (json_int_t)acc, "phones", "number",
-					"138 0013 8000", "emails", "address", "fang@example.com"));
+	                      json_pack("{s:s, s:I, s:[{s:s}], s:[{s:s}]}", "name", "王芳",
+	                                "account_id", (json_int_t)acc, "phones", "number",
+	                                "138 0013 8000", "emails", "address", "fang@example.com"));
 	contact(ctx, "王小明", 0);
 	contact(ctx, "王大锤子", 0);
 	int64_t bare = contact(ctx, "王", 0);
@@ -746,7 +772,7 @@ static void test_search_limit_and_hit_shape(void **state)
 	assert_string_equal(str(phone, "e164"), "+8613800138000");
 	assert_string_equal(str(phone, "number"), "138 0013 8000");
 	assert_string_equal(str(json_array_get(json_object_get(c1, "emails"), 0), "address"),
-			    "fang@example.com");
+	                    "fang@example.com");
 	assert_true(json_is_null(json_object_get(c0, "account_id")));
 	assert_true(json_is_null(json_object_get(c0, "account_name")));
 	assert_int_equal(json_array_size(json_object_get(c0, "phones")), 0);

@@ -1,7 +1,8 @@
 /* test_store.c — store/sqlite: migrations (fresh, repeated, refused when the file is newer than
  * the binary), nested transactions, the statement cache, constraint errors mapped to GX_E* codes,
  * online backup, the search sources (the guanxi_short index below three code points, FTS5
- * trigram from three, in Chinese too) and bulk mode. Every test gets a fresh database file in its own temp directory. */
+ * trigram from three, in Chinese too) and bulk mode. Every test gets a fresh database file in its
+ * own temp directory. */
 #ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE /* mkdtemp, strdup, setenv also without the Makefile's -D flags */
 #endif
@@ -595,7 +596,8 @@ static void test_search_source_picks_short_or_trigram(void **state)
 	/* Code points, not bytes: 张伟 is six bytes but two characters. */
 	assert_non_null(strstr(store_search_source(STORE_INDEX_CONTACTS, "张伟"), "_short"));
 	assert_non_null(strstr(store_search_source(STORE_INDEX_CONTACTS, "zw"), "_short"));
-	assert_non_null(strstr(store_search_source(STORE_INDEX_ACCOUNTS, "a"), "search_accounts_short"));
+	assert_non_null(
+	    strstr(store_search_source(STORE_INDEX_ACCOUNTS, "a"), "search_accounts_short"));
 	assert_non_null(strstr(store_search_source(STORE_INDEX_CONTACTS, "张小伟"), "MATCH"));
 	assert_non_null(strstr(store_search_source(STORE_INDEX_CONTACTS, "abc"), "MATCH"));
 	assert_non_null(
