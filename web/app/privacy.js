@@ -2,7 +2,7 @@
 // of GET /contacts/{id}/export, downloaded as a file) and, for admins, "erase on request"
 // (POST /contacts/{id}/erase) after a confirmation that names what goes and what stays.
 import { get, post } from './api.js';
-import { download } from './csv.js';
+import { download } from './download.js';
 import { h, mount } from './dom.js';
 import { t, number } from './i18n.js';
 import { state } from './state.js';
