@@ -2,21 +2,8 @@
  * overflow, the gold line by rank, busy and away agents skipped), idempotent and out-of-order
  * call events, an ended call becoming one phone interaction with its audit row, the complaint
  * warning and the new-caller card, and bad events refused with the field named. */
-#ifndef _DEFAULT_SOURCE
-#define _DEFAULT_SOURCE /* mkdtemp */
-#endif
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <jansson.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+#include "testdb.h"
 
-#include "base/log.h"
 #include "crm/cti.h"
 #include "crm/presence.h"
 #include "crm/records.h"
@@ -30,36 +17,6 @@ struct fixture {
 	struct crm_ctx admin;
 	int64_t svc, north, south, vip1, vip2, pbx_id, owner_contact, gold_contact;
 };
-
-static void must_exec(struct store *store, const char *sql)
-{
-	struct gx_error err = {0};
-	struct store_stmt *stmt = store_prepare(store, sql, &err);
-	if (!stmt || store_exec(stmt, &err) != 0)
-		fail_msg("%s: %s", sql, err.message);
-}
-
-static int64_t query_int(struct store *store, const char *sql)
-{
-	struct gx_error err = {0};
-	struct store_stmt *stmt = store_prepare(store, sql, &err);
-	assert_non_null(stmt);
-	assert_int_equal(store_step(stmt, &err), STORE_ROW);
-	int64_t v = store_col_int(stmt, 0);
-	store_done(stmt);
-	return v;
-}
-
-static int64_t add_user(struct fixture *f, const char *name, const char *role, const char *team)
-{
-	char sql[400];
-	snprintf(sql, sizeof sql,
-	         "INSERT INTO users(username, password_hash, role, team, created_at, updated_at) "
-	         "VALUES ('%s', 'x', '%s', %s%s%s, 0, 0)",
-	         name, role, team ? "'" : "", team ? team : "NULL", team ? "'" : "");
-	must_exec(f->store, sql);
-	return store_last_insert_id(f->store);
-}
 
 static struct crm_ctx ctx_for(struct fixture *f, int64_t id, const char *name, enum role role,
                               const char *team)
@@ -96,22 +53,18 @@ static json_t *create(struct fixture *f, const struct record_kind *kind, const c
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
-	struct gx_error err = {0};
 	log_set_level(LOG_ERROR);
-	snprintf(f->dir, sizeof f->dir, "/tmp/gx-cti-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
 	config_defaults(&f->config);
 	snprintf(f->config.gold_team, sizeof f->config.gold_team, "vip");
-	assert_int_equal(store_open(&f->store, f->path, &err), 0);
-	assert_int_equal(store_migrate(f->store, &err), 0);
-	int64_t admin = add_user(f, "admin", "admin", NULL);
-	f->pbx_id = add_user(f, "pbx", "service", NULL);
-	f->svc = add_user(f, "svc", "service", "service");
-	f->north = add_user(f, "north", "sales", "north");
-	f->south = add_user(f, "south", "sales", "south");
-	f->vip1 = add_user(f, "vip1", "service", "vip");
-	f->vip2 = add_user(f, "vip2", "service", "vip");
+	assert_int_equal(
+	    testdb_open(f->dir, sizeof f->dir, f->path, sizeof f->path, "cti", &f->store), 0);
+	int64_t admin = testdb_add_user(f->store, "admin", "admin", NULL);
+	f->pbx_id = testdb_add_user(f->store, "pbx", "service", NULL);
+	f->svc = testdb_add_user(f->store, "svc", "service", "service");
+	f->north = testdb_add_user(f->store, "north", "sales", "north");
+	f->south = testdb_add_user(f->store, "south", "sales", "south");
+	f->vip1 = testdb_add_user(f->store, "vip1", "service", "vip");
+	f->vip2 = testdb_add_user(f->store, "vip2", "service", "vip");
 	must_exec(f->store, "UPDATE users SET agent_rank = 10 WHERE username = 'vip1'");
 	must_exec(f->store, "UPDATE users SET agent_rank = 50 WHERE username = 'vip2'");
 	must_exec(f->store, "UPDATE users SET extension = '8001' WHERE username = 'svc'");
@@ -142,13 +95,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 	presence_reset();
 	store_close(f->store);
-	char path[160];
-	const char *suffixes[] = {"", "-wal", "-shm"};
-	for (int i = 0; i < 3; i++) {
-		snprintf(path, sizeof path, "%s%s", f->path, suffixes[i]);
-		unlink(path);
-	}
-	rmdir(f->dir);
+	testdb_remove_dir(f->dir);
 	free(f);
 	return 0;
 }

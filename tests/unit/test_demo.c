@@ -3,17 +3,7 @@
  * tiers and search documents are what orders.c and search.c would derive, references and JSON
  * are valid, the schema (indexes, FTS settings, foreign keys) is as before, the same seed gives
  * byte-identical rows, and a database with customers is refused. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <jansson.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+#include "testdb.h"
 
 #include "base/config.h"
 #include "base/money.h"
@@ -63,17 +53,6 @@ static int generate(struct fixture *f, int contacts, uint64_t seed, struct gx_er
 	                           .progress = count_progress,
 	                           .progress_arg = f};
 	return demo_generate(&f->ctx, &opt, &f->stats, err);
-}
-
-static int64_t query_int(struct store *store, const char *sql)
-{
-	struct gx_error err = {0};
-	struct store_stmt *stmt = store_prepare(store, sql, &err);
-	assert_non_null(stmt);
-	assert_int_equal(store_step(stmt, &err), STORE_ROW);
-	int64_t v = store_col_int(stmt, 0);
-	store_done(stmt);
-	return v;
 }
 
 /* FNV-1a over every value of every row of a query, NULL distinct from "". */

@@ -259,7 +259,7 @@ static void test_dismissed_pair_stays_dismissed(void **state)
 	assert_int_equal(json_array_size(json_object_get(out, "data")), 0);
 	json_decref(out);
 	assert_int_equal(
-	    query_int(
+	    query_int_id(
 	        fx->store,
 	        "SELECT COUNT(*) FROM duplicate_pairs WHERE status = 'dismissed' AND a_id = ?", a),
 	    1);
@@ -406,5 +406,5 @@ int main(void)
 	    T(test_entry_time_check),
 	};
 #undef T
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return cmocka_run_group_tests(tests, testdb_group_setup, NULL);
 }

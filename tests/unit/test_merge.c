@@ -92,23 +92,25 @@ static void test_merge_moves_rows_and_unites_contact_points(void **state)
 	assert_true(num(out, "merge_id") > 0);
 	json_decref(out);
 	assert_int_equal(
-	    query_int(fx->store, "SELECT COUNT(*) FROM contacts WHERE id = ?", w.merged), 0);
+	    query_int_id(fx->store, "SELECT COUNT(*) FROM contacts WHERE id = ?", w.merged), 0);
 	assert_int_equal(
-	    query_int(fx->store, "SELECT contact_id FROM interactions WHERE id = ?", w.i1),
+	    query_int_id(fx->store, "SELECT contact_id FROM interactions WHERE id = ?", w.i1),
 	    w.survivor);
-	assert_int_equal(query_int(fx->store, "SELECT contact_id FROM orders WHERE id = ?", w.o1),
-	                 w.survivor);
 	assert_int_equal(
-	    query_int(fx->store, "SELECT reports_to_id FROM contacts WHERE id = ?", w.other),
+	    query_int_id(fx->store, "SELECT contact_id FROM orders WHERE id = ?", w.o1),
+	    w.survivor);
+	assert_int_equal(
+	    query_int_id(fx->store, "SELECT reports_to_id FROM contacts WHERE id = ?", w.other),
 	    w.survivor);
 	/* The friend moved; the colleague link of the two would relate the survivor to itself. */
+	assert_int_equal(query_int_id(fx->store,
+	                              "SELECT COUNT(*) FROM relationships WHERE to_id = ?",
+	                              w.survivor),
+	                 1);
 	assert_int_equal(
-	    query_int(fx->store, "SELECT COUNT(*) FROM relationships WHERE to_id = ?", w.survivor),
-	    1);
-	assert_int_equal(
-	    query_int(fx->store,
-	              "SELECT COUNT(*) FROM relationships WHERE from_id = ? OR to_id = ?",
-	              w.merged),
+	    query_int_id(fx->store,
+	                 "SELECT COUNT(*) FROM relationships WHERE from_id = ? OR to_id = ?",
+	                 w.merged),
 	    0);
 	/* The merged record's second number now finds the survivor. */
 	json_t *hit = NULL;
@@ -117,17 +119,18 @@ static void test_merge_moves_rows_and_unites_contact_points(void **state)
 	assert_int_equal(json_array_size(json_object_get(hit, "matches")), 1);
 	json_decref(hit);
 	assert_int_equal(
-	    query_int(fx->store,
-	              "SELECT COUNT(*) FROM audit WHERE action = 'merge' AND entity_id = ?",
-	              w.survivor),
+	    query_int_id(fx->store,
+	                 "SELECT COUNT(*) FROM audit WHERE action = 'merge' AND entity_id = ?",
+	                 w.survivor),
 	    1);
 	assert_int_equal(
-	    query_int(fx->store,
-	              "SELECT COUNT(*) FROM audit WHERE action = 'merge' AND entity_id = ?",
-	              w.merged),
+	    query_int_id(fx->store,
+	                 "SELECT COUNT(*) FROM audit WHERE action = 'merge' AND entity_id = ?",
+	                 w.merged),
 	    1);
 	assert_int_equal(
-	    query_int(fx->store, "SELECT COUNT(*) FROM search_contacts WHERE id = ?", w.merged), 0);
+	    query_int_id(fx->store, "SELECT COUNT(*) FROM search_contacts WHERE id = ?", w.merged),
+	    0);
 }
 
 static void test_field_choices(void **state)
@@ -156,7 +159,7 @@ static void test_field_choices(void **state)
 	json_decref(body);
 	/* Nothing changed by the failed attempts. */
 	assert_int_equal(
-	    query_int(fx->store, "SELECT COUNT(*) FROM contacts WHERE id = ?", w.other), 1);
+	    query_int_id(fx->store, "SELECT COUNT(*) FROM contacts WHERE id = ?", w.other), 1);
 }
 
 static void test_undo_restores_everything(void **state)
@@ -188,21 +191,22 @@ static void test_undo_restores_everything(void **state)
 	json_decref(out);
 	json_decref(before);
 	assert_int_equal(
-	    query_int(fx->store, "SELECT contact_id FROM interactions WHERE id = ?", w.i1),
+	    query_int_id(fx->store, "SELECT contact_id FROM interactions WHERE id = ?", w.i1),
 	    w.merged);
 	assert_int_equal(
-	    query_int(fx->store, "SELECT contact_id FROM interactions WHERE id = ?", w.i2),
+	    query_int_id(fx->store, "SELECT contact_id FROM interactions WHERE id = ?", w.i2),
 	    w.survivor);
-	assert_int_equal(query_int(fx->store, "SELECT contact_id FROM orders WHERE id = ?", w.o1),
-	                 w.merged);
 	assert_int_equal(
-	    query_int(fx->store, "SELECT reports_to_id FROM contacts WHERE id = ?", w.other),
+	    query_int_id(fx->store, "SELECT contact_id FROM orders WHERE id = ?", w.o1), w.merged);
+	assert_int_equal(
+	    query_int_id(fx->store, "SELECT reports_to_id FROM contacts WHERE id = ?", w.other),
 	    w.merged);
 	assert_int_equal(
-	    query_int(fx->store, "SELECT COUNT(*) FROM relationships WHERE to_id = ?", w.merged),
+	    query_int_id(fx->store, "SELECT COUNT(*) FROM relationships WHERE to_id = ?", w.merged),
 	    2);
 	assert_int_equal(
-	    query_int(fx->store, "SELECT COUNT(*) FROM search_contacts WHERE id = ?", w.merged), 1);
+	    query_int_id(fx->store, "SELECT COUNT(*) FROM search_contacts WHERE id = ?", w.merged),
+	    1);
 	json_t *hit = NULL;
 	assert_int_equal(lookup_phone(c, "13900139000", &hit, &err), 0);
 	assert_int_equal(
@@ -281,11 +285,11 @@ static void test_account_merge_moves_people(void **state)
 	assert_string_equal(str(json_object_get(out, "survivor"), "website"), "acme.example");
 	int64_t merge_id = num(out, "merge_id");
 	json_decref(out);
-	assert_int_equal(query_int(fx->store, "SELECT account_id FROM contacts WHERE id = ?", p),
+	assert_int_equal(query_int_id(fx->store, "SELECT account_id FROM contacts WHERE id = ?", p),
 	                 a);
 	assert_int_equal(merge_undo(c, merge_id, &out, &err), 0);
 	json_decref(out);
-	assert_int_equal(query_int(fx->store, "SELECT account_id FROM contacts WHERE id = ?", p),
+	assert_int_equal(query_int_id(fx->store, "SELECT account_id FROM contacts WHERE id = ?", p),
 	                 b);
 }
 
@@ -301,5 +305,5 @@ int main(void)
 	    T(test_account_merge_moves_people),
 	};
 #undef T
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return cmocka_run_group_tests(tests, testdb_group_setup, NULL);
 }

@@ -3,30 +3,13 @@
  * nothing and name the bad order, the tier of accounts and contacts following their completed
  * revenue both ways across the thresholds, paging by amount, who may book orders, and the 360
  * figures agreeing with the rows they come from. */
-#ifndef _DEFAULT_SOURCE
-#define _DEFAULT_SOURCE /* mkdtemp, strdup, setenv also without the Makefile's -D flags */
-#endif
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <dirent.h>
-#include <jansson.h>
-#include <sodium.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+#include "testdb.h"
 
 #include "base/clock.h"
-#include "base/log.h"
 #include "base/money.h"
 #include "crm/customer360.h"
 #include "crm/orders.h"
 #include "crm/records.h"
-#include "crm/users.h"
 
 #define AT "2026-11-21T10:00:00+08:00" /* an ordered_at for orders whose time does not matter */
 
@@ -43,57 +26,13 @@ struct fixture {
 
 /* ---- fixture -------------------------------------------------------------------------- */
 
-static void remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	char path[512];
-	while ((e = readdir(d))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
-/* Users straight into the table: no password hashing, which costs ~0.1 s each. */
-static int64_t insert_user(struct store *store, const char *username, const char *role,
-                           const char *team)
-{
-	struct gx_error err = {0};
-	struct store_stmt *stmt = store_prepare(
-	    store,
-	    "INSERT INTO users(username, password_hash, role, team, created_at, updated_at) "
-	    "VALUES (?, '!', ?, ?, 1, 1)",
-	    &err);
-	if (!stmt)
-		return -1;
-	store_bind_text(stmt, 1, username);
-	store_bind_text(stmt, 2, role);
-	store_bind_text(stmt, 3, team);
-	if (store_exec(stmt, &err) < 0)
-		return -1;
-	return store_last_insert_id(store);
-}
-
-static int ctx_for(struct fixture *fx, int64_t user_id, struct crm_ctx *ctx)
-{
-	struct gx_error err = {0};
-	*ctx = (struct crm_ctx){.store = fx->store, .config = &fx->config};
-	return user_id > 0 ? users_actor(fx->store, user_id, &ctx->actor, &err) : -1;
-}
-
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 	if (!fx)
 		return 0;
 	store_close(fx->store);
-	remove_dir(fx->dir);
+	testdb_remove_dir(fx->dir);
 	free(fx);
 	*state = NULL;
 	return 0;
@@ -105,49 +44,35 @@ static int setup(void **state)
 	if (!fx)
 		return -1;
 	*state = fx;
-	snprintf(fx->dir, sizeof fx->dir, "/tmp/gx-orders-XXXXXX");
-	if (!mkdtemp(fx->dir)) {
+	if (testdb_open(fx->dir, sizeof fx->dir, fx->path, sizeof fx->path, "orders", &fx->store) <
+	    0) {
 		free(fx);
 		*state = NULL;
 		return -1;
 	}
-	snprintf(fx->path, sizeof fx->path, "%s/guanxi.db", fx->dir);
 	struct gx_error err = {0};
-	if (store_open(&fx->store, fx->path, &err) < 0 || store_migrate(fx->store, &err) < 0) {
-		teardown(state);
-		return -1;
-	}
 	config_defaults(&fx->config);
-	fx->admin = insert_user(fx->store, "ada", "admin", NULL);
-	fx->manager = insert_user(fx->store, "mona", "manager", NULL);
-	fx->north = insert_user(fx->store, "nina", "sales", "north");
-	fx->north2 = insert_user(fx->store, "ned", "sales", "north");
-	fx->south = insert_user(fx->store, "sam", "sales", "south");
-	fx->service = insert_user(fx->store, "sven", "service", NULL);
-	fx->marketing = insert_user(fx->store, "mia", "marketing", NULL);
-	fx->finance = insert_user(fx->store, "fay", "finance", NULL);
-	if (ctx_for(fx, fx->admin, &fx->as_admin) < 0 ||
-	    ctx_for(fx, fx->manager, &fx->as_manager) < 0 ||
-	    ctx_for(fx, fx->north, &fx->as_north) < 0 ||
-	    ctx_for(fx, fx->north2, &fx->as_north2) < 0 ||
-	    ctx_for(fx, fx->south, &fx->as_south) < 0 ||
-	    ctx_for(fx, fx->service, &fx->as_service) < 0 ||
-	    ctx_for(fx, fx->marketing, &fx->as_marketing) < 0 ||
-	    ctx_for(fx, fx->finance, &fx->as_finance) < 0) {
+	fx->admin = testdb_insert_user(fx->store, "ada", "admin", NULL, 1);
+	fx->manager = testdb_insert_user(fx->store, "mona", "manager", NULL, 1);
+	fx->north = testdb_insert_user(fx->store, "nina", "sales", "north", 1);
+	fx->north2 = testdb_insert_user(fx->store, "ned", "sales", "north", 1);
+	fx->south = testdb_insert_user(fx->store, "sam", "sales", "south", 1);
+	fx->service = testdb_insert_user(fx->store, "sven", "service", NULL, 1);
+	fx->marketing = testdb_insert_user(fx->store, "mia", "marketing", NULL, 1);
+	fx->finance = testdb_insert_user(fx->store, "fay", "finance", NULL, 1);
+	if (testdb_ctx_init(fx->store, &fx->config, fx->admin, &fx->as_admin, &err) < 0 ||
+	    testdb_ctx_init(fx->store, &fx->config, fx->manager, &fx->as_manager, &err) < 0 ||
+	    testdb_ctx_init(fx->store, &fx->config, fx->north, &fx->as_north, &err) < 0 ||
+	    testdb_ctx_init(fx->store, &fx->config, fx->north2, &fx->as_north2, &err) < 0 ||
+	    testdb_ctx_init(fx->store, &fx->config, fx->south, &fx->as_south, &err) < 0 ||
+	    testdb_ctx_init(fx->store, &fx->config, fx->service, &fx->as_service, &err) < 0 ||
+	    testdb_ctx_init(fx->store, &fx->config, fx->marketing, &fx->as_marketing, &err) < 0 ||
+	    testdb_ctx_init(fx->store, &fx->config, fx->finance, &fx->as_finance, &err) < 0) {
 		teardown(state);
 		return -1;
 	}
 	return 0;
 }
-
-static int group_setup(void **state)
-{
-	(void)state;
-	log_set_level(LOG_ERROR); /* "migrated database to schema N" on every test is noise */
-	return sodium_init() < 0 ? -1 : 0;
-}
-
-/* ---- helpers -------------------------------------------------------------------------- */
 
 static json_t *vjsonf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 static json_t *vjsonf(const char *fmt, va_list ap)
@@ -170,26 +95,6 @@ static json_t *jsonf(const char *fmt, ...)
 	va_start(ap, fmt);
 	json_t *v = vjsonf(fmt, ap);
 	va_end(ap);
-	return v;
-}
-
-static void exec_sql(struct store *store, const char *sql)
-{
-	struct gx_error err = {0};
-	struct store_stmt *stmt = store_prepare(store, sql, &err);
-	if (!stmt || store_exec(stmt, &err) < 0)
-		fail_msg("%s: %s", sql, err.message);
-}
-
-static int64_t query_int(struct store *store, const char *sql)
-{
-	struct gx_error err = {0};
-	struct store_stmt *stmt = store_prepare(store, sql, &err);
-	if (!stmt)
-		fail_msg("%s: %s", sql, err.message);
-	assert_int_equal(store_step(stmt, &err), STORE_ROW);
-	int64_t v = store_col_int(stmt, 0);
-	store_done(stmt);
 	return v;
 }
 
@@ -1288,8 +1193,8 @@ static void test_tier_write_failure_rolls_back_the_order(void **state)
 	struct fixture *fx = *state;
 	int64_t account = make_account(&fx->as_admin, "Acme");
 	int64_t contact = make_contact(&fx->as_admin, "Jane Doe", account);
-	exec_sql(fx->store, "CREATE TRIGGER refuse_account_tier BEFORE UPDATE OF tier ON accounts "
-	                    "BEGIN SELECT RAISE(ABORT, 'tier write refused'); END");
+	must_exec(fx->store, "CREATE TRIGGER refuse_account_tier BEFORE UPDATE OF tier ON accounts "
+	                     "BEGIN SELECT RAISE(ABORT, 'tier write refused'); END");
 #define REFUSE_FMT                                                                                 \
 	"{\"contact_id\": %lld, \"ordered_at\": \"%s\", \"amount\": \"%s\", \"status\": \"%s\"}"
 
@@ -1333,9 +1238,9 @@ static void test_tier_write_failure_rolls_back_the_order(void **state)
 
 	/* The contact's tier is written after the account's: when only that fails, the account's
 	 * already-written tier must be rolled back with the order. */
-	exec_sql(fx->store, "DROP TRIGGER refuse_account_tier");
-	exec_sql(fx->store, "CREATE TRIGGER refuse_contact_tier BEFORE UPDATE OF tier ON contacts "
-	                    "BEGIN SELECT RAISE(ABORT, 'tier write refused'); END");
+	must_exec(fx->store, "DROP TRIGGER refuse_account_tier");
+	must_exec(fx->store, "CREATE TRIGGER refuse_contact_tier BEFORE UPDATE OF tier ON contacts "
+	                     "BEGIN SELECT RAISE(ABORT, 'tier write refused'); END");
 	body = jsonf(REFUSE_FMT, (long long)contact, AT, "100000.00", "completed");
 	assert_true(orders_put(&fx->as_admin, body, &out, &created, &err) < 0);
 	json_decref(body);
@@ -1348,7 +1253,7 @@ static void test_tier_write_failure_rolls_back_the_order(void **state)
 	                 0);
 
 	/* Without the trigger the same order goes through and lifts both. */
-	exec_sql(fx->store, "DROP TRIGGER refuse_contact_tier");
+	must_exec(fx->store, "DROP TRIGGER refuse_contact_tier");
 	put_id(&fx->as_admin, 1, REFUSE_FMT, (long long)contact, AT, "100000.00", "completed");
 	assert_tier(fx, "accounts", account, "silver");
 	assert_tier(fx, "contacts", contact, "silver");
@@ -1762,5 +1667,5 @@ int main(void)
 	    T(test_figures_of_a_new_customer),
 	};
 #undef T
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return cmocka_run_group_tests(tests, testdb_group_setup, NULL);
 }

@@ -69,14 +69,15 @@ static void test_export_and_erase(void **state)
 	assert_int_equal(json_array_size(json_object_get(out, "matches")), 0);
 	json_decref(out);
 	/* Nowhere in the audit table either. */
-	assert_int_equal(query_int(fx->store,
-	                           "SELECT COUNT(*) FROM audit WHERE changes LIKE '%陈静%' OR "
-	                           "changes LIKE '%陳靜%' OR changes LIKE '%13600000009%' OR ? = 0",
-	                           1),
-	                 0);
+	assert_int_equal(
+	    query_int_id(fx->store,
+	                 "SELECT COUNT(*) FROM audit WHERE changes LIKE '%陈静%' OR "
+	                 "changes LIKE '%陳靜%' OR changes LIKE '%13600000009%' OR ? = 0",
+	                 1),
+	    0);
 	assert_int_equal(merge_undo(c, 1, &out, &err), GX_ECONFLICT);
 	assert_string_equal(
-	    query_int(fx->store, "SELECT COUNT(*) FROM orders WHERE contact_id = ?", id) == 1
+	    query_int_id(fx->store, "SELECT COUNT(*) FROM orders WHERE contact_id = ?", id) == 1
 	        ? "ok"
 	        : "lost",
 	    "ok");
@@ -89,5 +90,5 @@ int main(void)
 	    T(test_export_and_erase),
 	};
 #undef T
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return cmocka_run_group_tests(tests, testdb_group_setup, NULL);
 }

@@ -118,5 +118,5 @@ int main(void)
 	    T(test_report_counts_and_visibility),
 	};
 #undef T
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return cmocka_run_group_tests(tests, testdb_group_setup, NULL);
 }

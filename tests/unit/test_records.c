@@ -3,29 +3,12 @@
  * and never without it, body validation naming the field, references to what the actor cannot
  * see, keyset paging walked to the end in both directions, filters, tags and free-text q, and the
  * visibility rule (sales see their team only; an invisible record reads as absent everywhere). */
-#ifndef _DEFAULT_SOURCE
-#define _DEFAULT_SOURCE /* mkdtemp, strdup, setenv also without the Makefile's -D flags */
-#endif
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <dirent.h>
-#include <jansson.h>
-#include <sodium.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+#include "testdb.h"
 
 #include "base/clock.h"
-#include "base/log.h"
 #include "crm/audit.h"
 #include "crm/lookup.h"
 #include "crm/records.h"
-#include "crm/users.h"
 
 /* Users are inserted directly with a placeholder hash: nobody logs in here, and hashing costs
  * ~0.1 s a user. Ids are fixed by insertion order. */
@@ -47,123 +30,37 @@ struct fixture {
 
 /* ---- fixture -------------------------------------------------------------------------- */
 
-static void remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	char path[512];
-	while ((e = readdir(d))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
-static void must_exec(struct store *store, const char *sql)
-{
-	struct gx_error err = {0};
-	struct store_stmt *stmt = store_prepare(store, sql, &err);
-	if (!stmt || store_exec(stmt, &err) != 0)
-		fail_msg("%s: %s", sql, err.message);
-}
-
-static int64_t query_int(struct store *store, const char *sql)
-{
-	struct gx_error err = {0};
-	struct store_stmt *stmt = store_prepare(store, sql, &err);
-	assert_non_null(stmt);
-	assert_int_equal(store_step(stmt, &err), STORE_ROW);
-	int64_t v = store_col_int(stmt, 0);
-	store_done(stmt);
-	return v;
-}
-
-static int64_t query_int_id(struct store *store, const char *sql, int64_t id)
-{
-	struct gx_error err = {0};
-	struct store_stmt *stmt = store_prepare(store, sql, &err);
-	assert_non_null(stmt);
-	store_bind_int(stmt, 1, id);
-	assert_int_equal(store_step(stmt, &err), STORE_ROW);
-	int64_t v = store_col_int(stmt, 0);
-	store_done(stmt);
-	return v;
-}
-
-static int64_t insert_user(struct store *store, const char *username, const char *role,
-                           const char *team, int active)
-{
-	struct gx_error err = {0};
-	struct store_stmt *stmt =
-	    store_prepare(store,
-	                  "INSERT INTO users(username, password_hash, role, team, active, "
-	                  "created_at, updated_at) "
-	                  "VALUES (?, '$argon2id$placeholder', ?, ?, ?, 1, 1)",
-	                  &err);
-	if (!stmt)
-		return -1;
-	store_bind_text(stmt, 1, username);
-	store_bind_text(stmt, 2, role);
-	store_bind_text(stmt, 3, team);
-	store_bind_int(stmt, 4, active);
-	if (store_exec(stmt, &err) < 0)
-		return -1;
-	return store_last_insert_id(store);
-}
-
-static struct crm_ctx ctx_for(struct fixture *fx, int64_t user_id)
-{
-	struct crm_ctx ctx = {.store = fx->store, .config = &fx->config};
-	struct gx_error err = {0};
-	if (users_actor(fx->store, user_id, &ctx.actor, &err) < 0)
-		fail_msg("users_actor(%lld): %s", (long long)user_id, err.message);
-	return ctx;
-}
-
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof *fx);
 	if (!fx)
 		return -1;
-	snprintf(fx->dir, sizeof fx->dir, "/tmp/gx-records-XXXXXX");
-	if (!mkdtemp(fx->dir)) {
-		free(fx);
-		return -1;
-	}
-	snprintf(fx->path, sizeof fx->path, "%s/guanxi.db", fx->dir);
-	struct gx_error err = {0};
-	if (store_open(&fx->store, fx->path, &err) < 0 || store_migrate(fx->store, &err) < 0) {
-		store_close(fx->store);
-		remove_dir(fx->dir);
+	if (testdb_open(fx->dir, sizeof fx->dir, fx->path, sizeof fx->path, "records", &fx->store) <
+	    0) {
 		free(fx);
 		return -1;
 	}
 	config_defaults(&fx->config);
-	fx->admin = insert_user(fx->store, "admin", "admin", NULL, 1);
-	fx->alice = insert_user(fx->store, "alice", "sales", "north", 1);
-	fx->anna = insert_user(fx->store, "anna", "sales", "north", 1);
-	fx->carol = insert_user(fx->store, "carol", "sales", "south", 1);
-	fx->fiona = insert_user(fx->store, "fiona", "finance", NULL, 1);
-	fx->sam = insert_user(fx->store, "sam", "service", NULL, 1);
-	fx->mona = insert_user(fx->store, "mona", "manager", "south", 1);
-	fx->ivan = insert_user(fx->store, "ivan", "sales", "north", 0);
+	fx->admin = testdb_insert_user(fx->store, "admin", "admin", NULL, 1);
+	fx->alice = testdb_insert_user(fx->store, "alice", "sales", "north", 1);
+	fx->anna = testdb_insert_user(fx->store, "anna", "sales", "north", 1);
+	fx->carol = testdb_insert_user(fx->store, "carol", "sales", "south", 1);
+	fx->fiona = testdb_insert_user(fx->store, "fiona", "finance", NULL, 1);
+	fx->sam = testdb_insert_user(fx->store, "sam", "service", NULL, 1);
+	fx->mona = testdb_insert_user(fx->store, "mona", "manager", "south", 1);
+	fx->ivan = testdb_insert_user(fx->store, "ivan", "sales", "north", 0);
 	if (fx->admin <= 0 || fx->alice <= 0 || fx->anna <= 0 || fx->carol <= 0 || fx->fiona <= 0 ||
 	    fx->sam <= 0 || fx->mona <= 0 || fx->ivan <= 0)
 		return -1;
 	fx->system = (struct crm_ctx){
 	    .store = fx->store, .config = &fx->config, .actor = access_system_actor()};
-	fx->as_admin = ctx_for(fx, fx->admin);
-	fx->as_alice = ctx_for(fx, fx->alice);
-	fx->as_anna = ctx_for(fx, fx->anna);
-	fx->as_carol = ctx_for(fx, fx->carol);
-	fx->as_finance = ctx_for(fx, fx->fiona);
-	fx->as_service = ctx_for(fx, fx->sam);
-	fx->as_manager = ctx_for(fx, fx->mona);
+	fx->as_admin = testdb_ctx(fx->store, &fx->config, fx->admin);
+	fx->as_alice = testdb_ctx(fx->store, &fx->config, fx->alice);
+	fx->as_anna = testdb_ctx(fx->store, &fx->config, fx->anna);
+	fx->as_carol = testdb_ctx(fx->store, &fx->config, fx->carol);
+	fx->as_finance = testdb_ctx(fx->store, &fx->config, fx->fiona);
+	fx->as_service = testdb_ctx(fx->store, &fx->config, fx->sam);
+	fx->as_manager = testdb_ctx(fx->store, &fx->config, fx->mona);
 	*state = fx;
 	return 0;
 }
@@ -172,40 +69,12 @@ static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 	store_close(fx->store);
-	remove_dir(fx->dir);
+	testdb_remove_dir(fx->dir);
 	free(fx);
 	return 0;
 }
 
-static int group_setup(void **state)
-{
-	(void)state;
-	log_set_level(LOG_ERROR); /* "migrated database to schema N" on every test is noise */
-	return sodium_init() < 0 ? -1 : 0;
-}
-
 /* ---- helpers -------------------------------------------------------------------------- */
-
-static json_t *parse(const char *text)
-{
-	json_error_t jerr;
-	json_t *v = json_loads(text, 0, &jerr);
-	if (!v)
-		fail_msg("bad JSON in test: %s: %s", text, jerr.text);
-	return v;
-}
-
-/* JSON text with %lld (or any printf) substitutions. */
-static json_t *parsef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static json_t *parsef(const char *fmt, ...)
-{
-	char text[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
-	return parse(text);
-}
 
 /* Copies tmpl to out with each "$N" (N a digit) replaced by vals[N]. */
 static void expand(const char *tmpl, const int64_t *vals, char *out, size_t size)
@@ -230,16 +99,6 @@ static json_t *parse_with(const char *tmpl, const int64_t *vals)
 	char text[4096];
 	expand(tmpl, vals, text, sizeof text);
 	return parse(text);
-}
-
-static const char *str(const json_t *obj, const char *key)
-{
-	return json_string_value(json_object_get(obj, key));
-}
-
-static int64_t num(const json_t *obj, const char *key)
-{
-	return json_integer_value(json_object_get(obj, key));
 }
 
 /* Creates; fails the test on error; returns the record (caller frees). */
@@ -1493,7 +1352,7 @@ static struct crm_ctx with_team(struct fixture *fx, int64_t user, const char *te
 		fail_msg("users_update team %s: %d %s", team, rc, err.message);
 	assert_string_equal(str(out, "team"), team);
 	json_decref(out);
-	return ctx_for(fx, user);
+	return testdb_ctx(fx->store, &fx->config, user);
 }
 
 static void test_cjk_team_names(void **state)
@@ -1955,5 +1814,5 @@ int main(void)
 	    cmocka_unit_test(test_records_kind_by_collection),
 	};
 #undef T
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return cmocka_run_group_tests(tests, testdb_group_setup, NULL);
 }

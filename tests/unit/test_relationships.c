@@ -4,31 +4,14 @@
  * rules, and every network query (org chart, N-hop neighbourhood, shortest path, who can
  * introduce us, uncontacted decision makers, referral chains with revenue) under the visibility
  * rule: a sales user's answers never contain, nor route through, another team's customers. */
-#ifndef _DEFAULT_SOURCE
-#define _DEFAULT_SOURCE
-#endif
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "testdb.h"
 
-#include <dirent.h>
-#include <jansson.h>
-#include <sodium.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include "base/log.h"
 #include "crm/audit.h"
 #include "crm/customer360.h"
 #include "crm/network.h"
 #include "crm/positions.h"
 #include "crm/records.h"
 #include "crm/relationships.h"
-#include "crm/users.h"
 
 struct fixture {
 	char dir[64];
@@ -41,79 +24,25 @@ struct fixture {
 	struct crm_ctx as_carol; /* sales, team south */
 };
 
-static void remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	char path[512];
-	while ((e = readdir(d))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
-static int64_t insert_user(struct store *store, const char *username, const char *role,
-                           const char *team)
-{
-	struct gx_error err = {0};
-	struct store_stmt *stmt =
-	    store_prepare(store,
-	                  "INSERT INTO users(username, password_hash, role, team, active, "
-	                  "created_at, updated_at) "
-	                  "VALUES (?, '$argon2id$placeholder', ?, ?, 1, 1, 1)",
-	                  &err);
-	if (!stmt)
-		return -1;
-	store_bind_text(stmt, 1, username);
-	store_bind_text(stmt, 2, role);
-	store_bind_text(stmt, 3, team);
-	if (store_exec(stmt, &err) < 0)
-		return -1;
-	return store_last_insert_id(store);
-}
-
-static struct crm_ctx ctx_for(struct fixture *fx, int64_t user_id)
-{
-	struct crm_ctx ctx = {.store = fx->store, .config = &fx->config};
-	struct gx_error err = {0};
-	if (users_actor(fx->store, user_id, &ctx.actor, &err) < 0)
-		fail_msg("users_actor(%lld): %s", (long long)user_id, err.message);
-	return ctx;
-}
-
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof *fx);
 	if (!fx)
 		return -1;
-	snprintf(fx->dir, sizeof fx->dir, "/tmp/gx-relationships-XXXXXX");
-	if (!mkdtemp(fx->dir)) {
-		free(fx);
-		return -1;
-	}
-	snprintf(fx->path, sizeof fx->path, "%s/guanxi.db", fx->dir);
-	struct gx_error err = {0};
-	if (store_open(&fx->store, fx->path, &err) < 0 || store_migrate(fx->store, &err) < 0) {
-		store_close(fx->store);
-		remove_dir(fx->dir);
+	if (testdb_open(fx->dir, sizeof fx->dir, fx->path, sizeof fx->path, "relationships",
+	                &fx->store) < 0) {
 		free(fx);
 		return -1;
 	}
 	config_defaults(&fx->config);
-	fx->admin = insert_user(fx->store, "admin", "admin", NULL);
-	fx->alice = insert_user(fx->store, "alice", "sales", "north");
-	fx->carol = insert_user(fx->store, "carol", "sales", "south");
+	fx->admin = testdb_insert_user(fx->store, "admin", "admin", NULL, 1);
+	fx->alice = testdb_insert_user(fx->store, "alice", "sales", "north", 1);
+	fx->carol = testdb_insert_user(fx->store, "carol", "sales", "south", 1);
 	if (fx->admin <= 0 || fx->alice <= 0 || fx->carol <= 0)
 		return -1;
-	fx->as_admin = ctx_for(fx, fx->admin);
-	fx->as_alice = ctx_for(fx, fx->alice);
-	fx->as_carol = ctx_for(fx, fx->carol);
+	fx->as_admin = testdb_ctx(fx->store, &fx->config, fx->admin);
+	fx->as_alice = testdb_ctx(fx->store, &fx->config, fx->alice);
+	fx->as_carol = testdb_ctx(fx->store, &fx->config, fx->carol);
 	*state = fx;
 	return 0;
 }
@@ -122,44 +51,12 @@ static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 	store_close(fx->store);
-	remove_dir(fx->dir);
+	testdb_remove_dir(fx->dir);
 	free(fx);
 	return 0;
 }
 
-static int group_setup(void **state)
-{
-	(void)state;
-	log_set_level(LOG_ERROR);
-	return sodium_init() < 0 ? -1 : 0;
-}
-
 /* ---- helpers -------------------------------------------------------------------------- */
-
-static json_t *parsef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static json_t *parsef(const char *fmt, ...)
-{
-	char text[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
-	json_error_t jerr;
-	json_t *v = json_loads(text, 0, &jerr);
-	if (!v)
-		fail_msg("bad JSON in test: %s: %s", text, jerr.text);
-	return v;
-}
-
-static int64_t num(const json_t *obj, const char *key)
-{
-	return json_integer_value(json_object_get(obj, key));
-}
-
-static const char *str(const json_t *obj, const char *key)
-{
-	return json_string_value(json_object_get(obj, key));
-}
 
 static int64_t create(struct crm_ctx *ctx, const struct record_kind *kind, json_t *body)
 {
@@ -264,18 +161,6 @@ static int mentions(const json_t *v, const char *needle)
 	return found;
 }
 
-static int64_t query_int(struct store *store, const char *sql, int64_t id)
-{
-	struct gx_error err = {0};
-	struct store_stmt *stmt = store_prepare(store, sql, &err);
-	assert_non_null(stmt);
-	store_bind_int(stmt, 1, id);
-	assert_int_equal(store_step(stmt, &err), STORE_ROW);
-	int64_t v = store_col_int(stmt, 0);
-	store_done(stmt);
-	return v;
-}
-
 /* ---- relationships ---------------------------------------------------------------------- */
 
 static void test_relationship_types_follow_the_kind(void **state)
@@ -339,11 +224,12 @@ static void test_relationship_types_follow_the_kind(void **state)
 	update_fails(ctx, &relationship_kind, r, parsef("{\"from_id\": %lld}", (long long)q),
 	             GX_EVALIDATION, "from_id");
 	update(ctx, &relationship_kind, r, parsef("{\"strength\": 5, \"note\": \"同学\"}"));
-	assert_int_equal(query_int(fx->store,
-	                           "SELECT COUNT(*) FROM audit WHERE entity = 'relationship' AND "
-	                           "entity_id = ?",
-	                           r),
-	                 2);
+	assert_int_equal(
+	    query_int_id(fx->store,
+	                 "SELECT COUNT(*) FROM audit WHERE entity = 'relationship' AND "
+	                 "entity_id = ?",
+	                 r),
+	    2);
 }
 
 static void test_relationship_of_another_team_is_invisible(void **state)
@@ -385,13 +271,14 @@ static void test_deleting_a_customer_deletes_its_relationships_with_audit(void *
 	int64_t r = relate(ctx, "account", a, b, "supplier");
 	struct gx_error err = {0};
 	assert_int_equal(records_delete(ctx, &account_kind, b, &err), 0);
-	assert_int_equal(query_int(fx->store, "SELECT COUNT(*) FROM relationships WHERE id = ?", r),
-	                 0);
-	assert_int_equal(query_int(fx->store,
-	                           "SELECT COUNT(*) FROM audit WHERE entity = 'relationship' AND "
-	                           "entity_id = ? AND action = 'delete'",
-	                           r),
-	                 1);
+	assert_int_equal(
+	    query_int_id(fx->store, "SELECT COUNT(*) FROM relationships WHERE id = ?", r), 0);
+	assert_int_equal(
+	    query_int_id(fx->store,
+	                 "SELECT COUNT(*) FROM audit WHERE entity = 'relationship' AND "
+	                 "entity_id = ? AND action = 'delete'",
+	                 r),
+	    1);
 }
 
 /* ---- positions ------------------------------------------------------------------------- */
@@ -412,14 +299,15 @@ static void test_position_history_follows_every_change(void **state)
 	update(ctx, &contact_kind, p,
 	       parsef("{\"account_id\": null, \"title\": null, "
 	              "\"department\": null, \"buying_role\": null}"));
+	assert_int_equal(query_int_id(fx->store,
+	                              "SELECT COUNT(*) FROM contact_positions WHERE contact_id = ?",
+	                              p),
+	                 3);
 	assert_int_equal(
-	    query_int(fx->store, "SELECT COUNT(*) FROM contact_positions WHERE contact_id = ?", p),
-	    3);
-	assert_int_equal(
-	    query_int(fx->store,
-	              "SELECT COUNT(*) FROM contact_positions WHERE contact_id = ? AND "
-	              "valid_to IS NULL",
-	              p),
+	    query_int_id(fx->store,
+	                 "SELECT COUNT(*) FROM contact_positions WHERE contact_id = ? AND "
+	                 "valid_to IS NULL",
+	                 p),
 	    0); /* left, holds nothing: every period closed */
 	json_t *out = NULL;
 	struct gx_error err = {0};
@@ -455,14 +343,14 @@ static void test_reports_to_stays_inside_the_account(void **state)
 	/* Moving to another company leaves the old manager behind. */
 	update(ctx, &contact_kind, low, parsef("{\"account_id\": %lld}", (long long)b));
 	assert_int_equal(
-	    query_int(fx->store, "SELECT reports_to_id IS NULL FROM contacts WHERE id = ?", low),
+	    query_int_id(fx->store, "SELECT reports_to_id IS NULL FROM contacts WHERE id = ?", low),
 	    1);
 	/* Unless the move names the new one. */
 	update(ctx, &contact_kind, mid,
 	       parsef("{\"account_id\": %lld, \"reports_to_id\": %lld}", (long long)b,
 	              (long long)other));
 	assert_int_equal(
-	    query_int(fx->store, "SELECT reports_to_id FROM contacts WHERE id = ?", mid), other);
+	    query_int_id(fx->store, "SELECT reports_to_id FROM contacts WHERE id = ?", mid), other);
 	struct gx_error err = {0};
 	assert_int_equal(records_delete(ctx, &contact_kind, other, &err), GX_ECONFLICT);
 }
@@ -743,5 +631,5 @@ int main(void)
 	    T(test_referral_chains_sum_the_revenue_they_brought),
 	    cmocka_unit_test(test_parse_node),
 	};
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return cmocka_run_group_tests(tests, testdb_group_setup, NULL);
 }

@@ -3,27 +3,10 @@
  * query (text, plus E.164 digits when it reads as a phone number), and the one search box end to
  * end: 张伟 by zhangwei, zw or 張偉, accounts by their traditional name, contacts by their
  * company, documents following a renamed account, deletions, limits and visibility. */
-#ifndef _DEFAULT_SOURCE
-#define _DEFAULT_SOURCE /* mkdtemp, strdup, setenv also without the Makefile's -D flags */
-#endif
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "testdb.h"
 
-#include <dirent.h>
-#include <jansson.h>
-#include <sodium.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include "base/log.h"
 #include "crm/records.h"
 #include "crm/search.h"
-#include "crm/users.h"
 
 struct fixture {
 	char dir[64];
@@ -38,34 +21,6 @@ struct fixture {
 };
 
 /* ---- fixture -------------------------------------------------------------------------- */
-
-static void remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	char path[512];
-	while ((e = readdir(d))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
-static int64_t query_int(struct store *store, const char *sql)
-{
-	struct gx_error err = {0};
-	struct store_stmt *stmt = store_prepare(store, sql, &err);
-	assert_non_null(stmt);
-	assert_int_equal(store_step(stmt, &err), STORE_ROW);
-	int64_t v = store_col_int(stmt, 0);
-	store_done(stmt);
-	return v;
-}
 
 /* The stored document of a record ("" when it has none). Caller frees. */
 static char *stored_doc(struct store *store, enum store_index index, int64_t id)
@@ -84,64 +39,27 @@ static char *stored_doc(struct store *store, enum store_index index, int64_t id)
 	return doc;
 }
 
-/* Users go in directly with a placeholder hash: nobody logs in here. */
-static int64_t insert_user(struct store *store, const char *username, const char *role,
-                           const char *team)
-{
-	struct gx_error err = {0};
-	struct store_stmt *stmt = store_prepare(
-	    store,
-	    "INSERT INTO users(username, password_hash, role, team, created_at, updated_at) "
-	    "VALUES (?, '$argon2id$placeholder', ?, ?, 1, 1)",
-	    &err);
-	if (!stmt)
-		return -1;
-	store_bind_text(stmt, 1, username);
-	store_bind_text(stmt, 2, role);
-	store_bind_text(stmt, 3, team);
-	if (store_exec(stmt, &err) < 0)
-		return -1;
-	return store_last_insert_id(store);
-}
-
-static struct crm_ctx ctx_for(struct fixture *fx, int64_t user_id)
-{
-	struct crm_ctx ctx = {.store = fx->store, .config = &fx->config};
-	struct gx_error err = {0};
-	if (users_actor(fx->store, user_id, &ctx.actor, &err) < 0)
-		fail_msg("users_actor(%lld): %s", (long long)user_id, err.message);
-	return ctx;
-}
-
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof *fx);
 	if (!fx)
 		return -1;
-	snprintf(fx->dir, sizeof fx->dir, "/tmp/gx-search-XXXXXX");
-	if (!mkdtemp(fx->dir)) {
-		free(fx);
-		return -1;
-	}
-	snprintf(fx->path, sizeof fx->path, "%s/guanxi.db", fx->dir);
-	struct gx_error err = {0};
-	if (store_open(&fx->store, fx->path, &err) < 0 || store_migrate(fx->store, &err) < 0) {
-		store_close(fx->store);
-		remove_dir(fx->dir);
+	if (testdb_open(fx->dir, sizeof fx->dir, fx->path, sizeof fx->path, "search", &fx->store) <
+	    0) {
 		free(fx);
 		return -1;
 	}
 	config_defaults(&fx->config);
-	fx->admin = insert_user(fx->store, "admin", "admin", NULL);
-	fx->alice = insert_user(fx->store, "alice", "sales", "north");
-	fx->anna = insert_user(fx->store, "anna", "sales", "north");
-	fx->carol = insert_user(fx->store, "carol", "sales", "south");
+	fx->admin = testdb_insert_user(fx->store, "admin", "admin", NULL, 1);
+	fx->alice = testdb_insert_user(fx->store, "alice", "sales", "north", 1);
+	fx->anna = testdb_insert_user(fx->store, "anna", "sales", "north", 1);
+	fx->carol = testdb_insert_user(fx->store, "carol", "sales", "south", 1);
 	if (fx->admin <= 0 || fx->alice <= 0 || fx->anna <= 0 || fx->carol <= 0)
 		return -1;
-	fx->as_admin = ctx_for(fx, fx->admin);
-	fx->as_alice = ctx_for(fx, fx->alice);
-	fx->as_anna = ctx_for(fx, fx->anna);
-	fx->as_carol = ctx_for(fx, fx->carol);
+	fx->as_admin = testdb_ctx(fx->store, &fx->config, fx->admin);
+	fx->as_alice = testdb_ctx(fx->store, &fx->config, fx->alice);
+	fx->as_anna = testdb_ctx(fx->store, &fx->config, fx->anna);
+	fx->as_carol = testdb_ctx(fx->store, &fx->config, fx->carol);
 	*state = fx;
 	return 0;
 }
@@ -150,38 +68,12 @@ static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 	store_close(fx->store);
-	remove_dir(fx->dir);
+	testdb_remove_dir(fx->dir);
 	free(fx);
 	return 0;
 }
 
-static int group_setup(void **state)
-{
-	(void)state;
-	log_set_level(LOG_ERROR); /* "migrated database to schema N" on every test is noise */
-	return sodium_init() < 0 ? -1 : 0;
-}
-
 /* ---- helpers -------------------------------------------------------------------------- */
-
-static json_t *parse(const char *text)
-{
-	json_error_t jerr;
-	json_t *v = json_loads(text, 0, &jerr);
-	if (!v)
-		fail_msg("bad JSON in test: %s: %s", text, jerr.text);
-	return v;
-}
-
-static const char *str(const json_t *obj, const char *key)
-{
-	return json_string_value(json_object_get(obj, key));
-}
-
-static int64_t num(const json_t *obj, const char *key)
-{
-	return json_integer_value(json_object_get(obj, key));
-}
 
 static int64_t create(struct crm_ctx *ctx, const struct record_kind *kind, json_t *body)
 {
@@ -812,5 +704,5 @@ int main(void)
 	    T(test_search_limit_and_hit_shape),
 	};
 #undef T
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return cmocka_run_group_tests(tests, testdb_group_setup, NULL);
 }

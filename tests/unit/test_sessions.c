@@ -5,29 +5,13 @@
  * from the third failure, refused from the tenth, per username and per client), and API tokens
  * (admin only, secret shown once, expiry, deletion). One database for the group; users are made
  * once, since every password hash costs ~0.1 s. */
-#ifndef _DEFAULT_SOURCE
-#define _DEFAULT_SOURCE /* mkdtemp, strdup, setenv also without the Makefile's -D flags */
-#endif
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "testdb.h"
 
-#include <dirent.h>
-#include <jansson.h>
 #include <pthread.h>
-#include <sodium.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "base/clock.h"
-#include "base/log.h"
 #include "crm/sessions.h"
-#include "crm/users.h"
 
 #define ROOT_PASSWORD "root password 1"
 #define ALICE_PASSWORD "alice-secret-42"
@@ -42,50 +26,6 @@ struct fixture {
 };
 
 /* ---- fixture -------------------------------------------------------------------------- */
-
-static void remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	char path[512];
-	while ((e = readdir(d))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
-static int exec_sql(struct store *store, const char *sql)
-{
-	struct gx_error err = {0};
-	struct store_stmt *stmt = store_prepare(store, sql, &err);
-	return stmt ? store_exec(stmt, &err) : GX_EINTERNAL;
-}
-
-static int64_t query_int(struct store *store, const char *sql)
-{
-	struct gx_error err = {0};
-	struct store_stmt *stmt = store_prepare(store, sql, &err);
-	assert_non_null(stmt);
-	assert_int_equal(store_step(stmt, &err), STORE_ROW);
-	int64_t v = store_col_int(stmt, 0);
-	store_done(stmt);
-	return v;
-}
-
-static json_t *parse(const char *text)
-{
-	json_error_t jerr;
-	json_t *v = json_loads(text, 0, &jerr);
-	if (!v)
-		fail_msg("bad JSON in test: %s: %s", text, jerr.text);
-	return v;
-}
 
 static int64_t make_user(struct crm_ctx *ctx, const char *username, const char *password,
                          const char *role, const char *team)
@@ -120,30 +60,18 @@ static int64_t clone_user(struct fixture *fx, const char *username, const char *
 	return store_last_insert_id(fx->store);
 }
 
-static struct crm_ctx ctx_for(struct fixture *fx, int64_t user_id)
-{
-	struct crm_ctx ctx = {.store = fx->store, .config = &fx->config};
-	struct gx_error err = {0};
-	if (users_actor(fx->store, user_id, &ctx.actor, &err) < 0)
-		fail_msg("users_actor(%lld): %s", (long long)user_id, err.message);
-	return ctx;
-}
-
 static int group_setup(void **state)
 {
-	log_set_level(LOG_ERROR);
-	if (sodium_init() < 0)
+	if (testdb_group_setup(state) < 0)
 		return -1;
 	struct fixture *fx = calloc(1, sizeof *fx);
 	if (!fx)
 		return -1;
-	snprintf(fx->dir, sizeof fx->dir, "/tmp/gx-sessions-XXXXXX");
-	if (!mkdtemp(fx->dir))
+	if (testdb_open(fx->dir, sizeof fx->dir, fx->path, sizeof fx->path, "sessions",
+	                &fx->store) < 0) {
+		free(fx);
 		return -1;
-	snprintf(fx->path, sizeof fx->path, "%s/guanxi.db", fx->dir);
-	struct gx_error err = {0};
-	if (store_open(&fx->store, fx->path, &err) < 0 || store_migrate(fx->store, &err) < 0)
-		return -1;
+	}
 	config_defaults(&fx->config);
 	fx->system = (struct crm_ctx){
 	    .store = fx->store, .config = &fx->config, .actor = access_system_actor()};
@@ -152,8 +80,8 @@ static int group_setup(void **state)
 	fx->bob = clone_user(fx, "bob", "sales", 0);
 	if (fx->root <= 0 || fx->alice <= 0 || fx->bob <= 0)
 		return -1;
-	fx->as_root = ctx_for(fx, fx->root);
-	fx->as_alice = ctx_for(fx, fx->alice);
+	fx->as_root = testdb_ctx(fx->store, &fx->config, fx->root);
+	fx->as_alice = testdb_ctx(fx->store, &fx->config, fx->alice);
 	*state = fx;
 	return 0;
 }
@@ -162,7 +90,7 @@ static int group_teardown(void **state)
 {
 	struct fixture *fx = *state;
 	store_close(fx->store);
-	remove_dir(fx->dir);
+	testdb_remove_dir(fx->dir);
 	free(fx);
 	sessions_reset_throttle();
 	return 0;
@@ -473,9 +401,10 @@ static void test_users_check_password(void **state)
 	assert_int_equal(users_check_password(fx->store, "ALICE", ALICE_PASSWORD, &id, &err),
 	                 GX_EUNAUTHORIZED);
 	/* A user with the unusable hash "!" (demo data) cannot log in at all. */
-	assert_int_equal(exec_sql(fx->store,
-	                          "INSERT INTO users(username, password_hash, role, "
-	                          "created_at, updated_at) VALUES ('demo', '!', 'sales', 1, 1)"),
+	assert_int_equal(testdb_exec(fx->store,
+	                             "INSERT INTO users(username, password_hash, role, "
+	                             "created_at, updated_at) VALUES ('demo', '!', 'sales', 1, 1)",
+	                             NULL),
 	                 0);
 	assert_int_equal(users_check_password(fx->store, "demo", "!", &id, &err), GX_EUNAUTHORIZED);
 	assert_int_equal(users_check_password(fx->store, "demo", "", &id, &err), GX_EUNAUTHORIZED);
@@ -601,8 +530,10 @@ static void test_expired_session_refused(void **state)
 	struct fixture *fx = *state;
 	char *token = login_ok(fx, "alice", ALICE_PASSWORD);
 	assert_int_equal(authenticate(fx, token, NULL), 0);
-	assert_int_equal(
-	    exec_sql(fx->store, "UPDATE tokens SET expires_at = 1000 WHERE kind = 'session'"), 0);
+	assert_int_equal(testdb_exec(fx->store,
+	                             "UPDATE tokens SET expires_at = 1000 WHERE kind = 'session'",
+	                             NULL),
+	                 0);
 	assert_int_equal(authenticate(fx, token, NULL), GX_EUNAUTHORIZED);
 	/* The next login sweeps expired sessions away. */
 	char *fresh = login_ok(fx, "alice", ALICE_PASSWORD);
@@ -622,7 +553,7 @@ static void test_password_change_ends_sessions(void **state)
 	char *one = login_ok(fx, "dave", ALICE_PASSWORD);
 	char *two = login_ok(fx, "dave", ALICE_PASSWORD);
 	char *other = login_ok(fx, "alice", ALICE_PASSWORD);
-	struct crm_ctx as_dave = ctx_for(fx, dave);
+	struct crm_ctx as_dave = testdb_ctx(fx->store, &fx->config, dave);
 	/* A bad new password changes nothing, not even the rest of the body. */
 	json_t *body = parse("{\"display_name\": \"Dave\", \"password\": \"short\"}"), *out = NULL;
 	struct gx_error err = {0};
@@ -873,9 +804,10 @@ static void test_tokens_create_list_delete(void **state)
 	assert_int_equal(sessions_logout(&fx->as_alice, session, &err), 0);
 	/* Expired tokens stop working. */
 	assert_int_equal(
-	    exec_sql(fx->store, "UPDATE tokens SET expires_at = 1000 WHERE kind = 'api'"), 0);
+	    testdb_exec(fx->store, "UPDATE tokens SET expires_at = 1000 WHERE kind = 'api'", NULL),
+	    0);
 	assert_int_equal(authenticate(fx, script, NULL), GX_EUNAUTHORIZED);
-	assert_int_equal(exec_sql(fx->store, "DELETE FROM tokens WHERE kind = 'api'"), 0);
+	assert_int_equal(testdb_exec(fx->store, "DELETE FROM tokens WHERE kind = 'api'", NULL), 0);
 	free(erp);
 	free(script);
 	free(session);

@@ -4,22 +4,8 @@
  * their own and their team's records, a sales user without a team only their own, unowned records
  * nobody on sales, interactions and orders through their contact or their account, and every
  * other role everything. */
-#ifndef _DEFAULT_SOURCE
-#define _DEFAULT_SOURCE /* mkdtemp, strdup, setenv also without the Makefile's -D flags */
-#endif
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "testdb.h"
 
-#include <dirent.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include "base/log.h"
 #include "crm/sql.h"
 
 struct fixture {
@@ -28,48 +14,6 @@ struct fixture {
 	/* user ids */
 	int64_t north1, north2, south1, loner, boss;
 };
-
-static void remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	char path[512];
-	while ((e = readdir(d))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
-static void must_exec(struct store *store, const char *sql)
-{
-	struct gx_error err = {0};
-	struct store_stmt *stmt = store_prepare(store, sql, &err);
-	if (!stmt || store_exec(stmt, &err) != 0)
-		fail_msg("%s: %s", sql, err.message);
-}
-
-static int64_t add_user(struct store *store, const char *username, const char *role,
-                        const char *team)
-{
-	struct gx_error err = {0};
-	struct store_stmt *stmt = store_prepare(
-	    store,
-	    "INSERT INTO users(username, password_hash, role, team, created_at, updated_at) "
-	    "VALUES (?, '!', ?, ?, 1, 1)",
-	    &err);
-	assert_non_null(stmt);
-	store_bind_text(stmt, 1, username);
-	store_bind_text(stmt, 2, role);
-	store_bind_text(stmt, 3, team);
-	assert_int_equal(store_exec(stmt, &err), 0);
-	return store_last_insert_id(store);
-}
 
 /* Records: accounts 1..5 and contacts 1..5 owned by north1, north2, south1, loner and nobody;
  * interactions (and orders, the same) 1..5:
@@ -118,19 +62,14 @@ static int setup(void **state)
 	struct fixture *fx = calloc(1, sizeof *fx);
 	if (!fx)
 		return -1;
-	snprintf(fx->dir, sizeof fx->dir, "/tmp/gx-sql-XXXXXX");
-	if (!mkdtemp(fx->dir))
-		return -1;
 	char path[128];
-	snprintf(path, sizeof path, "%s/guanxi.db", fx->dir);
-	struct gx_error err = {0};
-	if (store_open(&fx->store, path, &err) < 0 || store_migrate(fx->store, &err) < 0)
+	if (testdb_open(fx->dir, sizeof fx->dir, path, sizeof path, "sql", &fx->store) < 0)
 		return -1;
-	fx->north1 = add_user(fx->store, "north1", "sales", "north");
-	fx->north2 = add_user(fx->store, "north2", "sales", "north");
-	fx->south1 = add_user(fx->store, "south1", "sales", "south");
-	fx->loner = add_user(fx->store, "loner", "sales", NULL);
-	fx->boss = add_user(fx->store, "boss", "manager", "north");
+	fx->north1 = testdb_add_user(fx->store, "north1", "sales", "north");
+	fx->north2 = testdb_add_user(fx->store, "north2", "sales", "north");
+	fx->south1 = testdb_add_user(fx->store, "south1", "sales", "south");
+	fx->loner = testdb_add_user(fx->store, "loner", "sales", NULL);
+	fx->boss = testdb_add_user(fx->store, "boss", "manager", "north");
 	seed(fx);
 	*state = fx;
 	return 0;
@@ -140,7 +79,7 @@ static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 	store_close(fx->store);
-	remove_dir(fx->dir);
+	testdb_remove_dir(fx->dir);
 	free(fx);
 	return 0;
 }

@@ -3,25 +3,11 @@
  * online backup, the search sources (the guanxi_short index below three code points, FTS5
  * trigram from three, in Chinese too) and bulk mode. Every test gets a fresh database file in its
  * own temp directory. */
-#ifndef _DEFAULT_SOURCE
-#define _DEFAULT_SOURCE /* mkdtemp, strdup, setenv also without the Makefile's -D flags */
-#endif
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "testdb.h"
 
-#include <dirent.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include "base/log.h"
 #include "store/migrations.h"
-#include "store/store.h"
 
 struct fixture {
 	char dir[64];
@@ -29,38 +15,13 @@ struct fixture {
 	struct store *store;
 };
 
-static void remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	char path[512];
-	while ((e = readdir(d))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof *fx);
 	if (!fx)
 		return -1;
-	snprintf(fx->dir, sizeof fx->dir, "/tmp/gx-store-XXXXXX");
-	if (!mkdtemp(fx->dir)) {
-		free(fx);
-		return -1;
-	}
-	snprintf(fx->path, sizeof fx->path, "%s/guanxi.db", fx->dir);
-	struct gx_error err = {0};
-	if (store_open(&fx->store, fx->path, &err) < 0 || store_migrate(fx->store, &err) < 0) {
-		store_close(fx->store);
-		remove_dir(fx->dir);
+	if (testdb_open(fx->dir, sizeof fx->dir, fx->path, sizeof fx->path, "store", &fx->store) <
+	    0) {
 		free(fx);
 		return -1;
 	}
@@ -72,43 +33,9 @@ static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 	store_close(fx->store);
-	remove_dir(fx->dir);
+	testdb_remove_dir(fx->dir);
 	free(fx);
 	return 0;
-}
-
-static int group_setup(void **state)
-{
-	(void)state;
-	log_set_level(LOG_ERROR); /* "migrated database to schema N" on every test is noise */
-	return 0;
-}
-
-static int exec_sql(struct store *store, const char *sql, struct gx_error *err)
-{
-	struct store_stmt *stmt = store_prepare(store, sql, err);
-	if (!stmt)
-		return GX_EINTERNAL;
-	return store_exec(stmt, err);
-}
-
-static void must_exec(struct store *store, const char *sql)
-{
-	struct gx_error err = {0};
-	int rc = exec_sql(store, sql, &err);
-	if (rc != 0)
-		fail_msg("%s: %d %s", sql, rc, err.message);
-}
-
-static int64_t query_int(struct store *store, const char *sql)
-{
-	struct gx_error err = {0};
-	struct store_stmt *stmt = store_prepare(store, sql, &err);
-	assert_non_null(stmt);
-	assert_int_equal(store_step(stmt, &err), STORE_ROW);
-	int64_t v = store_col_int(stmt, 0);
-	store_done(stmt);
-	return v;
 }
 
 static int64_t count_rows(struct store *store, const char *table)
@@ -120,15 +47,7 @@ static int64_t count_rows(struct store *store, const char *table)
 
 static void insert_user(struct store *store, const char *username)
 {
-	struct gx_error err = {0};
-	struct store_stmt *stmt = store_prepare(
-	    store,
-	    "INSERT INTO users(username, password_hash, role, created_at, updated_at) "
-	    "VALUES (?, '!', 'sales', 1, 1)",
-	    &err);
-	assert_non_null(stmt);
-	store_bind_text(stmt, 1, username);
-	assert_int_equal(store_exec(stmt, &err), 0);
+	testdb_add_user(store, username, "sales", NULL);
 }
 
 /* ---- migrations ----------------------------------------------------------------------- */
@@ -437,10 +356,10 @@ static void test_unique_violation_is_conflict(void **state)
 	struct fixture *fx = *state;
 	insert_user(fx->store, "dup");
 	struct gx_error err = {0};
-	assert_int_equal(exec_sql(fx->store,
-	                          "INSERT INTO users(username, password_hash, role, created_at, "
-	                          "updated_at) VALUES ('dup', '!', 'sales', 1, 1)",
-	                          &err),
+	assert_int_equal(testdb_exec(fx->store,
+	                             "INSERT INTO users(username, password_hash, role, created_at, "
+	                             "updated_at) VALUES ('dup', '!', 'sales', 1, 1)",
+	                             &err),
 	                 GX_ECONFLICT);
 	assert_int_equal(err.code, GX_ECONFLICT);
 	/* A primary key too. */
@@ -450,7 +369,7 @@ static void test_unique_violation_is_conflict(void **state)
 	         "INSERT INTO users(id, username, password_hash, role, created_at, updated_at) "
 	         "VALUES (%lld, 'other', '!', 'sales', 1, 1)",
 	         (long long)id);
-	assert_int_equal(exec_sql(fx->store, sql, &err), GX_ECONFLICT);
+	assert_int_equal(testdb_exec(fx->store, sql, &err), GX_ECONFLICT);
 	assert_int_equal(count_rows(fx->store, "users"), 1);
 }
 
@@ -458,11 +377,12 @@ static void test_foreign_key_violation_is_validation(void **state)
 {
 	struct fixture *fx = *state;
 	struct gx_error err = {0};
-	assert_int_equal(exec_sql(fx->store,
-	                          "INSERT INTO contacts(name, account_id, created_at, updated_at) "
-	                          "VALUES ('x', 999, 1, 1)",
-	                          &err),
-	                 GX_EVALIDATION);
+	assert_int_equal(
+	    testdb_exec(fx->store,
+	                "INSERT INTO contacts(name, account_id, created_at, updated_at) "
+	                "VALUES ('x', 999, 1, 1)",
+	                &err),
+	    GX_EVALIDATION);
 	assert_int_equal(err.code, GX_EVALIDATION);
 	assert_int_equal(count_rows(fx->store, "contacts"), 0);
 	/* Deleting a referenced row too. */
@@ -471,7 +391,7 @@ static void test_foreign_key_violation_is_validation(void **state)
 	must_exec(
 	    fx->store,
 	    "INSERT INTO contacts(name, account_id, created_at, updated_at) VALUES ('c', 7, 1, 1)");
-	assert_int_equal(exec_sql(fx->store, "DELETE FROM accounts WHERE id = 7", &err),
+	assert_int_equal(testdb_exec(fx->store, "DELETE FROM accounts WHERE id = 7", &err),
 	                 GX_EVALIDATION);
 	assert_int_equal(count_rows(fx->store, "accounts"), 1);
 }
@@ -480,20 +400,20 @@ static void test_check_and_not_null_violation_is_validation(void **state)
 {
 	struct fixture *fx = *state;
 	struct gx_error err = {0};
-	assert_int_equal(exec_sql(fx->store,
-	                          "INSERT INTO users(username, password_hash, role, created_at, "
-	                          "updated_at) VALUES ('k', '!', 'king', 1, 1)",
-	                          &err),
+	assert_int_equal(testdb_exec(fx->store,
+	                             "INSERT INTO users(username, password_hash, role, created_at, "
+	                             "updated_at) VALUES ('k', '!', 'king', 1, 1)",
+	                             &err),
 	                 GX_EVALIDATION);
 	assert_int_equal(
-	    exec_sql(fx->store,
-	             "INSERT INTO accounts(name, created_at, updated_at) VALUES (NULL, 1, 1)",
-	             &err),
+	    testdb_exec(fx->store,
+	                "INSERT INTO accounts(name, created_at, updated_at) VALUES (NULL, 1, 1)",
+	                &err),
 	    GX_EVALIDATION);
-	assert_int_equal(exec_sql(fx->store,
-	                          "INSERT INTO interactions(channel, direction, occurred_at, "
-	                          "created_at, updated_at) VALUES ('phone', 'inbound', 1, 1, 1)",
-	                          &err),
+	assert_int_equal(testdb_exec(fx->store,
+	                             "INSERT INTO interactions(channel, direction, occurred_at, "
+	                             "created_at, updated_at) VALUES ('phone', 'inbound', 1, 1, 1)",
+	                             &err),
 	                 GX_EVALIDATION); /* neither contact nor account */
 }
 
@@ -759,5 +679,5 @@ int main(void)
 	    T(test_bulk_mode_toggles_durability),
 	};
 #undef T
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return cmocka_run_group_tests(tests, testdb_group_setup, NULL);
 }
