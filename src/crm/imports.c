@@ -39,9 +39,13 @@
 #include "crm/orders.h"
 #include "crm/records.h"
 #include "crm/search.h"
+#include "store/migrations.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_COLUMNS 256
+/* Rows per transaction of the empty-database fast path unless told otherwise: fewer, bigger
+ * FTS5 segments and statements; a resumed run loses at most this much work. */
+#define IMPORT_FAST_BATCH 32768
 
 /* ---- targets: what a column can mean ----------------------------------------------------- */
 
@@ -579,7 +583,12 @@ struct prow {
 	char *external; /* the row's external id */
 	char *contact, *contact_phone, *contact_email; /* interactions and orders */
 	char hash[33];                                 /* of the row's mapped values */
+	/* contacts: the JSON columns (phones, emails, addresses, tags, consent) as the INSERT
+	 * binds them, made here on the worker so the writer only binds */
+	char *lists[5];
 };
+
+static const char *const contact_lists[] = {"phones", "emails", "addresses", "tags", "consent"};
 
 static void prow_free(struct prow *r)
 {
@@ -591,6 +600,8 @@ static void prow_free(struct prow *r)
 	free(r->contact);
 	free(r->contact_phone);
 	free(r->contact_email);
+	for (int i = 0; i < 5; i++)
+		free(r->lists[i]);
 	memset(r, 0, sizeof *r);
 }
 
@@ -868,11 +879,14 @@ struct run {
 	size_t nchunks, next_chunk, written;
 	struct prow **chunks;
 	int *ready;
+	size_t *garbage; /* chunks written, for a worker to free (the writer has enough to do) */
+	size_t ngarbage;
 	int stop;
 	/* results */
 	struct import_progress progress;
 	int64_t accounts_created;
-	json_t *rejects; /* [{"line","field","message"}] of a dry run */
+	json_t *rejects;   /* [{"line","field","message"}] of a dry run */
+	struct fast *fast; /* the empty-database fast path; NULL when not taken */
 	struct buf docs_sql;
 	int64_t *doc_ids;
 	char **docs;
@@ -1124,6 +1138,8 @@ static void convert_row(struct run *run, size_t row, struct prow *r)
 			break;
 		}
 		char *v = trimmed(cell);
+		if (v && v[0] == '\'' && v[1] && strchr("=+-@\t\r", v[1]))
+			memmove(v, v + 1, strlen(v)); /* the export's CSV-injection guard */
 		if (v && *v)
 			put_value(run, r, record, kinds[run->map.kind].targets[target].name,
 			          header_of(run, c), v, &first, &last, phone_headers, &nphones,
@@ -1164,6 +1180,13 @@ static void convert_row(struct run *run, size_t row, struct prow *r)
 			json_object_set_new(record, "tags", json_array());
 		r->doc = search_account_doc(record);
 	}
+	if (r->status == 0 && run->map.kind == K_CONTACTS) {
+		for (int i = 0; i < 5; i++) {
+			const json_t *v = json_object_get(record, contact_lists[i]);
+			r->lists[i] = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)
+			                : strdup(i == 4 ? "{}" : "[]");
+		}
+	}
 	if (r->status == 0) {
 		r->record = record;
 		hash_row(run, row, r->hash);
@@ -1199,18 +1222,47 @@ static size_t data_rows(const struct run *run)
 	return run->src.table.nrows > 0 ? run->src.table.nrows - 1 : 0;
 }
 
-static size_t window(void)
+/* Chunks converted ahead of the writer: bounds memory (about 64k rows). */
+static size_t window(const struct run *run)
 {
-	return 8; /* chunks converted ahead of the writer: bounds memory */
+	size_t n = 65536 / (size_t)run->batch;
+	return n < 2 ? 2 : n > 8 ? 8 : n;
+}
+
+static size_t chunk_rows(const struct run *run, size_t k)
+{
+	size_t first = (size_t)run->start_row + k * (size_t)run->batch;
+	return data_rows(run) - first < (size_t)run->batch ? data_rows(run) - first
+	                                                   : (size_t)run->batch;
+}
+
+/* Frees the chunks the writer is done with (rows are freed by the thread that made them,
+ * mostly: glibc's arenas then need no locking and the writer no time). */
+static void free_garbage(struct run *run)
+{
+	for (;;) {
+		pthread_mutex_lock(&run->lock);
+		size_t k = run->ngarbage ? run->garbage[--run->ngarbage] : (size_t)-1;
+		struct prow *rows = k != (size_t)-1 ? run->chunks[k] : NULL;
+		if (rows)
+			run->chunks[k] = NULL;
+		pthread_mutex_unlock(&run->lock);
+		if (k == (size_t)-1)
+			return;
+		for (size_t i = 0; rows && i < chunk_rows(run, k); i++)
+			prow_free(&rows[i]);
+		free(rows);
+	}
 }
 
 static void *worker(void *arg)
 {
 	struct run *run = arg;
 	for (;;) {
+		free_garbage(run);
 		pthread_mutex_lock(&run->lock);
 		while (!run->stop && run->next_chunk < run->nchunks &&
-		       run->next_chunk >= run->written + window())
+		       run->next_chunk >= run->written + window(run))
 			pthread_cond_wait(&run->changed, &run->lock);
 		size_t k = run->next_chunk;
 		int done = run->stop || k >= run->nchunks;
@@ -1373,6 +1425,10 @@ static int insert_docs(struct run *run, int kind, size_t *at, size_t n, struct g
 	return store_exec(stmt, err);
 }
 
+/* 8,192 documents (16,384 values, below SQLite's 32,766) per statement: with the fast path's
+ * batches of as many rows, a batch's documents make one FTS5 segment per index. */
+#define DOCS_PER_STATEMENT 8192
+
 static int write_docs(struct run *run, struct gx_error *err)
 {
 	int rc = 0;
@@ -1381,7 +1437,7 @@ static int write_docs(struct run *run, struct gx_error *err)
 		for (size_t i = 0; i < run->ndocs; i++)
 			have += run->doc_kinds[i] == kind && run->docs[i];
 		while (rc == 0 && have > 0) {
-			size_t n = 1024;
+			size_t n = DOCS_PER_STATEMENT;
 			while (n > have)
 				n /= 2;
 			rc = insert_docs(run, kind, &at, n, err);
@@ -1477,10 +1533,6 @@ static int create_contact(struct run *run, struct prow *r, int64_t account, int6
 	if (!stmt)
 		return GX_EINTERNAL;
 	const json_t *c = r->record;
-	struct buf text[5] = {{0}};
-	static const char *const lists[] = {"phones", "emails", "addresses", "tags", "consent"};
-	for (int i = 0; i < 5; i++)
-		json_text(&text[i], json_object_get(c, lists[i]));
 	bind_opt_text(stmt, 1, c, "name");
 	if (account > 0)
 		store_bind_int(stmt, 2, account);
@@ -1488,21 +1540,19 @@ static int create_contact(struct run *run, struct prow *r, int64_t account, int6
 		store_bind_null(stmt, 2);
 	bind_opt_text(stmt, 3, c, "title");
 	bind_opt_text(stmt, 4, c, "birthday");
-	store_bind_text(stmt, 5, buf_text(&text[0]));
-	store_bind_text(stmt, 6, buf_text(&text[1]));
-	store_bind_text(stmt, 7, buf_text(&text[2]));
+	store_bind_text(stmt, 5, r->lists[0] ? r->lists[0] : "[]");
+	store_bind_text(stmt, 6, r->lists[1] ? r->lists[1] : "[]");
+	store_bind_text(stmt, 7, r->lists[2] ? r->lists[2] : "[]");
 	if (owner > 0)
 		store_bind_int(stmt, 8, owner);
 	else
 		store_bind_null(stmt, 8);
-	store_bind_text(stmt, 9, buf_text(&text[3]));
-	store_bind_text(stmt, 10, json_object_get(c, "consent") ? buf_text(&text[4]) : "{}");
+	store_bind_text(stmt, 9, r->lists[3] ? r->lists[3] : "[]");
+	store_bind_text(stmt, 10, r->lists[4] ? r->lists[4] : "{}");
 	bind_opt_text(stmt, 11, c, "notes");
 	store_bind_int(stmt, 12, run->now);
 	store_bind_int(stmt, 13, run->now);
 	int rc = store_exec(stmt, err);
-	for (int i = 0; i < 5; i++)
-		buf_free(&text[i]);
 	*id = store_last_insert_id(run->ctx->store);
 	size_t i;
 	json_t *phone;
@@ -1721,6 +1771,10 @@ static int write_row(struct run *run, struct prow *r, struct gx_error *err)
 		}
 		return rc;
 	}
+	/* The record layer writes search documents itself: the batch's queued ones go first, or
+	 * an update of a record made earlier in the batch would insert its document twice. */
+	if (run->ndocs && (rc = write_docs(run, err)) < 0)
+		return rc;
 	if ((rc = store_savepoint(run->ctx->store, err)) < 0)
 		return rc;
 	if (id > 0 && (kind == K_CONTACTS || kind == K_ACCOUNTS)) {
@@ -1820,6 +1874,648 @@ static int write_row(struct run *run, struct prow *r, struct gx_error *err)
 		rc = put_keys(run, r, id, &e);
 	}
 	return guarded(run, r, rc, &e);
+}
+
+/* ---- the empty-database fast path (the writer) ------------------------------------------ */
+
+/* A contacts import into a database without contacts or accounts (the first load of a
+ * customer's data) cannot match anything it did not write itself. So instead of asking the
+ * database for every row (row hash, external id, each phone, each email, the company), the
+ * writer keeps 64-bit hashes of every key the run has written, and a row none of whose keys
+ * is known is created without a single lookup: ids are given out by the writer (the table is
+ * ours alone, see fast_still_ours) and every table gets multi-row INSERTs at the end of the
+ * batch. A row with a known key is a duplicate within the file: the pending rows are written
+ * and the row takes the ordinary path (write_row), which asks the database. A hash collision
+ * only sends a row the slow way. */
+
+struct keyset {
+	uint64_t *slots; /* 0: empty */
+	size_t cap, n;
+};
+
+/* Company names the run made, to their ids (exact names, as accounts are matched). */
+struct name_slot {
+	uint64_t hash;
+	int64_t id;
+	char *name;
+};
+
+enum ftable { FT_ACCOUNTS, FT_CONTACTS, FT_PHONES, FT_AUDIT, FT_KEYS, NFT };
+
+/* Written in this order: each refers only to those before it. */
+static const struct {
+	const char *into, *tail;
+	int columns, per_statement; /* columns * per_statement below SQLite's 32766 parameters */
+} ftables[NFT] = {
+    [FT_ACCOUNTS] = {"accounts(id, name, owner_id, tags, created_at, updated_at, version)", "", 7,
+                     256},
+    [FT_CONTACTS] = {"contacts(id, name, account_id, title, birthday, phones, emails, addresses, "
+                     "owner_id, tags, consent, notes, created_at, updated_at, version)",
+                     "", 15, 256},
+    [FT_PHONES] = {"contact_phones(e164, contact_id)", " ON CONFLICT DO NOTHING", 2, 1024},
+    [FT_AUDIT] = {"audit(at, user_id, entity, entity_id, action, changes)", "", 6, 1024},
+    [FT_KEYS] = {"import_keys(kind, key, record_id)",
+                 " ON CONFLICT(kind, key) DO UPDATE SET record_id = excluded.record_id", 3, 1024},
+};
+
+struct fcell {
+	int64_t value; /* FC_INT; FC_TEXT: offset in pending.text */
+	int kind;
+};
+enum { FC_NULL, FC_INT, FC_TEXT };
+
+struct pending {
+	struct fcell *cells;
+	size_t n, cap;
+	struct buf text;
+	int failed;
+};
+
+struct fast {
+	int on;
+	struct keyset keys;
+	struct name_slot *names;
+	size_t names_cap, nnames;
+	int64_t next_contact, next_account, last_audit;
+	struct pending rows[NFT];
+	struct buf sql;
+	int tuned; /* FTS5 settings changed for the load */
+};
+
+static uint64_t key_hash(char type, const char *text, int lower)
+{
+	uint64_t h = 1469598103934665603u;
+	h = (h ^ (unsigned char)type) * 1099511628211u;
+	for (const unsigned char *p = (const unsigned char *)text; p && *p; p++) {
+		unsigned char c = *p;
+		if (lower && c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		h = (h ^ c) * 1099511628211u;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdu;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53u;
+	h ^= h >> 33;
+	return h ? h : 1;
+}
+
+static int keyset_has(const struct keyset *s, uint64_t h)
+{
+	if (!s->cap)
+		return 0;
+	for (size_t i = h & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+		if (s->slots[i] == h)
+			return 1;
+		if (s->slots[i] == 0)
+			return 0;
+	}
+}
+
+static int keyset_add(struct keyset *s, uint64_t h)
+{
+	if (2 * (s->n + 1) > s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 1 << 16;
+		uint64_t *slots = calloc(cap, sizeof *slots);
+		if (!slots)
+			return -1;
+		for (size_t k = 0; k < s->cap; k++) {
+			if (!s->slots[k])
+				continue;
+			size_t i = s->slots[k] & (cap - 1);
+			while (slots[i])
+				i = (i + 1) & (cap - 1);
+			slots[i] = s->slots[k];
+		}
+		free(s->slots);
+		s->slots = slots;
+		s->cap = cap;
+	}
+	size_t i = h & (s->cap - 1);
+	while (s->slots[i] && s->slots[i] != h)
+		i = (i + 1) & (s->cap - 1);
+	if (!s->slots[i]) {
+		s->slots[i] = h;
+		s->n++;
+	}
+	return 0;
+}
+
+static int64_t name_get(const struct fast *f, const char *name)
+{
+	if (!f->names_cap)
+		return 0;
+	uint64_t h = key_hash('a', name, 0);
+	for (size_t i = h & (f->names_cap - 1);; i = (i + 1) & (f->names_cap - 1)) {
+		const struct name_slot *s = &f->names[i];
+		if (!s->name)
+			return 0;
+		if (s->hash == h && strcmp(s->name, name) == 0)
+			return s->id;
+	}
+}
+
+static int name_put(struct fast *f, const char *name, int64_t id)
+{
+	if (2 * (f->nnames + 1) > f->names_cap) {
+		size_t cap = f->names_cap ? 2 * f->names_cap : 1 << 12;
+		struct name_slot *slots = calloc(cap, sizeof *slots);
+		if (!slots)
+			return -1;
+		for (size_t k = 0; k < f->names_cap; k++) {
+			if (!f->names[k].name)
+				continue;
+			size_t i = f->names[k].hash & (cap - 1);
+			while (slots[i].name)
+				i = (i + 1) & (cap - 1);
+			slots[i] = f->names[k];
+		}
+		free(f->names);
+		f->names = slots;
+		f->names_cap = cap;
+	}
+	uint64_t h = key_hash('a', name, 0);
+	size_t i = h & (f->names_cap - 1);
+	while (f->names[i].name)
+		i = (i + 1) & (f->names_cap - 1);
+	if (!(f->names[i].name = strdup(name)))
+		return -1;
+	f->names[i].hash = h;
+	f->names[i].id = id;
+	f->nnames++;
+	return 0;
+}
+
+static void pending_add(struct pending *p, int kind, int64_t value)
+{
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 4096;
+		struct fcell *cells = realloc(p->cells, cap * sizeof *cells);
+		if (!cells) {
+			p->failed = 1;
+			return;
+		}
+		p->cells = cells;
+		p->cap = cap;
+	}
+	p->cells[p->n].kind = kind;
+	p->cells[p->n++].value = value;
+}
+
+static void pending_int(struct pending *p, int64_t value)
+{
+	pending_add(p, FC_INT, value);
+}
+
+/* NULL text: SQL NULL. */
+static void pending_text(struct pending *p, const char *text)
+{
+	if (!text) {
+		pending_add(p, FC_NULL, 0);
+		return;
+	}
+	pending_add(p, FC_TEXT, (int64_t)p->text.len);
+	buf_append_n(&p->text, text, strlen(text) + 1);
+	if (p->text.failed)
+		p->failed = 1;
+}
+
+static int fast_insert(struct run *run, enum ftable t, size_t first, size_t n, struct gx_error *err)
+{
+	struct fast *f = run->fast;
+	struct buf *sql = &f->sql;
+	sql->len = 0;
+	buf_printf(sql, "INSERT INTO %s VALUES ", ftables[t].into);
+	for (size_t i = 0; i < n; i++) {
+		buf_append(sql, i ? ", (?" : "(?");
+		for (int j = 1; j < ftables[t].columns; j++)
+			buf_append_n(sql, ", ?", 3);
+		buf_append_n(sql, ")", 1);
+	}
+	buf_append(sql, ftables[t].tail);
+	struct store_stmt *stmt =
+	    buf_text(sql) ? store_prepare(run->ctx->store, buf_text(sql), err) : NULL;
+	if (!stmt)
+		return buf_text(sql) ? GX_EINTERNAL
+		                     : gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
+	const struct pending *p = &f->rows[t];
+	size_t cells = n * (size_t)ftables[t].columns;
+	for (size_t i = 0; i < cells; i++) {
+		const struct fcell *c = &p->cells[first + i];
+		if (c->kind == FC_INT)
+			store_bind_int(stmt, (int)i + 1, c->value);
+		else if (c->kind == FC_TEXT)
+			store_bind_text(stmt, (int)i + 1, p->text.data + c->value);
+		else
+			store_bind_null(stmt, (int)i + 1);
+	}
+	return store_exec(stmt, err);
+}
+
+/* Writes the pending rows, table by table, in statements of per_statement rows and then of
+ * halving sizes (a few statement texts serve every count; the store caches them). */
+static int fast_flush(struct run *run, struct gx_error *err)
+{
+	struct fast *f = run->fast;
+	int rc = 0;
+	for (int t = 0; t < NFT && rc == 0; t++) {
+		struct pending *p = &f->rows[t];
+		if (p->failed)
+			rc = gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
+		size_t columns = (size_t)ftables[t].columns, have = p->n / columns, done = 0;
+		while (rc == 0 && done < have) {
+			size_t n = (size_t)ftables[t].per_statement;
+			while (n > have - done)
+				n /= 2;
+			rc = fast_insert(run, (enum ftable)t, done * columns, n, err);
+			done += n;
+		}
+		p->n = 0;
+		p->text.len = 0;
+		p->failed = 0;
+	}
+	return rc;
+}
+
+static int64_t scalar(struct run *run, const char *sql, struct gx_error *err)
+{
+	struct store_stmt *stmt = store_prepare(run->ctx->store, sql, err);
+	if (!stmt)
+		return GX_EINTERNAL;
+	int rc = store_step(stmt, err);
+	int64_t v = rc == STORE_ROW ? store_col_int(stmt, 0) : 0;
+	store_done(stmt);
+	return rc < 0 ? rc : v;
+}
+
+/* Ids after the last the table ever had (AUTOINCREMENT's own record, so that an id of a
+ * deleted record is never given again). */
+static int fast_sync_ids(struct run *run, struct gx_error *err)
+{
+	struct fast *f = run->fast;
+	int64_t c = scalar(run,
+	                   "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = "
+	                   "'contacts'), 0), COALESCE((SELECT MAX(id) FROM contacts), 0))",
+	                   err);
+	int64_t a = c < 0 ? c
+	                  : scalar(run,
+	                           "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE "
+	                           "name = 'accounts'), 0), COALESCE((SELECT MAX(id) FROM "
+	                           "accounts), 0))",
+	                           err);
+	if (a < 0)
+		return (int)a;
+	f->next_contact = c + 1;
+	f->next_account = a + 1;
+	return 0;
+}
+
+/* Every write through the record layer leaves an audit row: when the newest one is not ours,
+ * someone else wrote while we imported, and the rest of the run takes the ordinary path. */
+static int fast_still_ours(struct run *run, struct gx_error *err)
+{
+	struct fast *f = run->fast;
+	int64_t last = scalar(run, "SELECT COALESCE(MAX(id), 0) FROM audit", err);
+	if (last < 0)
+		return (int)last;
+	if (last != f->last_audit) {
+		log_info("import %" PRId64 ": another writer: the rest row by row", run->job_id);
+		f->on = 0;
+	}
+	return 0;
+}
+
+static void fast_audit(struct run *run, const char *entity, int64_t id, long line)
+{
+	struct pending *p = &run->fast->rows[FT_AUDIT];
+	char changes[96];
+	snprintf(changes, sizeof changes, "{\"import\":%" PRId64 ",\"line\":%ld}", run->job_id,
+	         line);
+	pending_int(p, run->now);
+	if (run->ctx->actor.user_id > 0)
+		pending_int(p, run->ctx->actor.user_id);
+	else
+		pending_text(p, NULL);
+	pending_text(p, entity);
+	pending_int(p, id);
+	pending_text(p, "import");
+	pending_text(p, changes);
+}
+
+static void fast_key(struct run *run, const char *prefix, const char *key, int64_t id)
+{
+	struct pending *p = &run->fast->rows[FT_KEYS];
+	char full[300];
+	snprintf(full, sizeof full, "%s%s", prefix, key);
+	pending_text(p, kind_names[run->map.kind]);
+	pending_text(p, full);
+	pending_int(p, id);
+}
+
+/* The row's keys into the set: 1 when any was there already. */
+static int fast_keys(struct run *run, const struct prow *r, int add)
+{
+	struct keyset *s = &run->fast->keys;
+	int known = 0, failed = 0;
+	uint64_t h = key_hash('r', r->hash, 0);
+	known |= keyset_has(s, h);
+	failed |= add && keyset_add(s, h) < 0;
+	if (r->external) {
+		h = key_hash('x', r->external, 0);
+		known |= keyset_has(s, h);
+		failed |= add && keyset_add(s, h) < 0;
+	}
+	size_t i;
+	json_t *item;
+	json_array_foreach(json_object_get(r->record, "phones"), i, item)
+	{
+		h = key_hash('p', json_string_value(json_object_get(item, "e164")), 0);
+		known |= keyset_has(s, h);
+		failed |= add && keyset_add(s, h) < 0;
+	}
+	json_array_foreach(json_object_get(r->record, "emails"), i, item)
+	{
+		h = key_hash('e', json_string_value(json_object_get(item, "address")), 1);
+		known |= keyset_has(s, h);
+		failed |= add && keyset_add(s, h) < 0;
+	}
+	if (failed)
+		run->fast->on = 0; /* out of memory for the set: the ordinary path from here */
+	return known;
+}
+
+/* A row whose keys are known: what is pending is written, then the ordinary path. */
+static int fast_slow_row(struct run *run, struct prow *r, struct gx_error *err)
+{
+	int rc = fast_flush(run, err);
+	if (rc == 0)
+		rc = write_docs(run, err);
+	if (rc == 0)
+		rc = write_row(run, r, err);
+	if (rc == 0 && r->status == 0) {
+		fast_keys(run, r, 1);
+		if (r->account && name_get(run->fast, r->account) == 0) {
+			int64_t id = lookup_id(run, "SELECT MIN(id) FROM accounts WHERE name = ?",
+			                       r->account, NULL, err);
+			if (id < 0)
+				return (int)id;
+			if (id > 0 && name_put(run->fast, r->account, id) < 0)
+				run->fast->on = 0;
+		}
+	}
+	return rc == 0 ? fast_sync_ids(run, err) : rc;
+}
+
+static int fast_row(struct run *run, struct prow *r, struct gx_error *err)
+{
+	struct fast *f = run->fast;
+	if (fast_keys(run, r, 0) || !f->on)
+		return fast_slow_row(run, r, err);
+	int64_t owner = owner_id(run, r, err);
+	if (owner < 0 || r->status < 0)
+		return owner < 0 ? (int)owner : 0;
+	fast_keys(run, r, 1);
+	int64_t actor = run->ctx->actor.user_id;
+	int64_t account = r->account ? name_get(f, r->account) : 0;
+	if (r->account && account == 0) {
+		account = f->next_account++;
+		json_t *a = json_pack("{s:s, s:[]}", "name", r->account, "tags");
+		char *doc = a ? search_account_doc(a) : NULL;
+		json_decref(a);
+		struct pending *p = &f->rows[FT_ACCOUNTS];
+		pending_int(p, account);
+		pending_text(p, r->account);
+		if (actor > 0)
+			pending_int(p, actor);
+		else
+			pending_text(p, NULL);
+		pending_text(p, "[]");
+		pending_int(p, run->now);
+		pending_int(p, run->now);
+		pending_int(p, 1);
+		fast_audit(run, "account", account, r->line);
+		if (!doc || queue_doc(run, 0, account, doc) < 0 ||
+		    name_put(f, r->account, account) < 0)
+			return gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
+		run->accounts_created++;
+	}
+	int64_t id = f->next_contact++;
+	const json_t *c = r->record;
+	struct pending *p = &f->rows[FT_CONTACTS];
+	pending_int(p, id);
+	pending_text(p, json_string_value(json_object_get(c, "name")));
+	if (account > 0)
+		pending_int(p, account);
+	else
+		pending_text(p, NULL);
+	pending_text(p, json_string_value(json_object_get(c, "title")));
+	pending_text(p, json_string_value(json_object_get(c, "birthday")));
+	for (int i = 0; i < 3; i++)
+		pending_text(p, r->lists[i] ? r->lists[i] : "[]");
+	if (owner > 0)
+		pending_int(p, owner);
+	else
+		pending_text(p, NULL);
+	pending_text(p, r->lists[3] ? r->lists[3] : "[]");
+	pending_text(p, r->lists[4] ? r->lists[4] : "{}");
+	pending_text(p, json_string_value(json_object_get(c, "notes")));
+	pending_int(p, run->now);
+	pending_int(p, run->now);
+	pending_int(p, 1);
+	size_t i;
+	json_t *item;
+	json_array_foreach(json_object_get(c, "phones"), i, item)
+	{
+		pending_text(&f->rows[FT_PHONES], json_string_value(json_object_get(item, "e164")));
+		pending_int(&f->rows[FT_PHONES], id);
+	}
+	fast_audit(run, "contact", id, r->line);
+	if (queue_doc(run, 1, id, r->doc) < 0)
+		return gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
+	r->doc = NULL;
+	run->progress.created++;
+	fast_key(run, "r:", r->hash, id);
+	if (r->external)
+		fast_key(run, "x:", r->external, id);
+	return 0;
+}
+
+/* FTS5 builds its index fastest with a big buffer and wide merges (see demo.c's tune_fts, of
+ * which this is a copy for the two contacts and two accounts indexes). In a transaction of
+ * its own: an FTS5 table touched earlier in a transaction makes every later statement flush. */
+static int fast_tune_fts(struct run *run, int loading, struct gx_error *err)
+{
+	static const char *const tables[] = {"search_accounts_fts", "search_contacts_fts",
+	                                     "search_accounts_short", "search_contacts_short"};
+	int rc = store_begin(run->ctx->store, err);
+	for (size_t i = 0; rc == 0 && i < COUNT(tables); i++) {
+		struct store_stmt *stmt = store_prepare(
+		    run->ctx->store,
+		    "SELECT COUNT(*) FROM sqlite_master WHERE name = ? AND sql LIKE '%fts5%'", err);
+		if (!stmt) {
+			rc = GX_EINTERNAL;
+			break;
+		}
+		store_bind_text(stmt, 1, tables[i]);
+		rc = store_step(stmt, err);
+		int exists = rc == STORE_ROW && store_col_int(stmt, 0) > 0;
+		store_done(stmt);
+		rc = rc < 0 ? rc : 0;
+		for (int setting = 0; rc == 0 && exists && setting < 2; setting++) {
+			struct buf *sql = &run->fast->sql;
+			sql->len = 0;
+			buf_printf(sql, "INSERT INTO %s(%s, rank) VALUES ('%s', %d)", tables[i],
+			           tables[i], setting ? "automerge" : "hashsize",
+			           setting ? (loading ? 16 : 4) : (loading ? 64 : 1) << 20);
+			stmt = buf_text(sql) ? store_prepare(run->ctx->store, buf_text(sql), err)
+			                     : NULL;
+			rc = stmt ? store_exec(stmt, err) : GX_EINTERNAL;
+		}
+	}
+	if (rc == 0)
+		return store_commit(run->ctx->store, err);
+	store_rollback(run->ctx->store);
+	return rc;
+}
+
+/* Secondary indexes of contacts keyed in an order unrelated to the rows' (names; companies
+ * drawn at random): kept up to date during a big load, every batch rewrites most of their
+ * pages. The fast path drops them and makes them again at the end, one sort each (~10 s of
+ * a million-row import saved). The definitions are the migrations' own, read from the
+ * migrations compiled in, so that they can be made again after a crash too: every real run
+ * starts by making any of them that is missing (fast_restore_indexes). SQLite's schema, like
+ * the FTS5 settings: the store would own this with a second backend. */
+static const char *const deferred_indexes[] = {"contacts_name", "contacts_account"};
+
+/* The last "CREATE INDEX name ..." of the migrations, up to its ';', or NULL. */
+static char *index_definition(const char *name)
+{
+	char head[96];
+	snprintf(head, sizeof head, "CREATE INDEX %s ", name);
+	char *found = NULL;
+	for (int i = 0; i < store_migration_count; i++) {
+		for (const char *at = strstr(store_migrations[i].sql, head); at;
+		     at = strstr(at + 1, head)) {
+			const char *end = strchr(at, ';');
+			if (!end)
+				continue;
+			free(found);
+			found = strndup(at, (size_t)(end - at));
+		}
+	}
+	return found;
+}
+
+static int index_exists(struct run *run, const char *name, struct gx_error *err)
+{
+	struct store_stmt *stmt = store_prepare(
+	    run->ctx->store, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = ?",
+	    err);
+	if (!stmt)
+		return GX_EINTERNAL;
+	store_bind_text(stmt, 1, name);
+	int rc = store_step(stmt, err);
+	int exists = rc == STORE_ROW && store_col_int(stmt, 0) > 0;
+	store_done(stmt);
+	return rc < 0 ? rc : exists;
+}
+
+/* Makes the deferred indexes that are missing (after a fast run, or a crash during one). */
+static int fast_restore_indexes(struct run *run, struct gx_error *err)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < COUNT(deferred_indexes); i++) {
+		int exists = index_exists(run, deferred_indexes[i], err);
+		if (exists != 0) {
+			rc = exists < 0 ? exists : 0;
+			continue;
+		}
+		char *sql = index_definition(deferred_indexes[i]);
+		if (!sql)
+			continue; /* not the migrations' any more */
+		log_info("import: making index %s", deferred_indexes[i]);
+		struct store_stmt *stmt = store_prepare(run->ctx->store, sql, err);
+		rc = stmt ? store_exec(stmt, err) : GX_EINTERNAL;
+		free(sql);
+	}
+	return rc;
+}
+
+static int fast_drop_indexes(struct run *run, struct gx_error *err)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < COUNT(deferred_indexes); i++) {
+		int exists = index_exists(run, deferred_indexes[i], err);
+		if (exists <= 0) {
+			rc = exists;
+			continue;
+		}
+		char sql[96];
+		snprintf(sql, sizeof sql, "DROP INDEX %s", deferred_indexes[i]);
+		struct store_stmt *stmt = store_prepare(run->ctx->store, sql, err);
+		rc = stmt ? store_exec(stmt, err) : GX_EINTERNAL;
+	}
+	return rc;
+}
+
+/* The fast path when the database holds no contacts, accounts or import keys of contacts
+ * (a fresh start; a resumed run or a second run takes the ordinary path). */
+static int fast_start(struct run *run, struct gx_error *err)
+{
+	if (run->opt->dry_run || run->map.kind != K_CONTACTS || run->start_row != 0)
+		return 0;
+	int64_t used = scalar(run,
+	                      "SELECT EXISTS (SELECT 1 FROM contacts) OR EXISTS (SELECT 1 FROM "
+	                      "accounts) OR EXISTS (SELECT 1 FROM import_keys WHERE kind IN "
+	                      "('contacts', 'accounts'))",
+	                      err);
+	if (used != 0)
+		return used < 0 ? (int)used : 0;
+	struct fast *f = calloc(1, sizeof *f);
+	if (!f)
+		return 0;
+	run->fast = f;
+	int rc = fast_sync_ids(run, err);
+	int64_t last = rc < 0 ? rc : scalar(run, "SELECT COALESCE(MAX(id), 0) FROM audit", err);
+	if (last < 0)
+		return (int)last;
+	f->last_audit = last;
+	if ((rc = fast_tune_fts(run, 1, err)) < 0)
+		return rc;
+	f->tuned = 1;
+	if ((rc = fast_drop_indexes(run, err)) < 0)
+		return rc;
+	f->on = 1;
+	if (run->opt->batch_rows <= 0)
+		run->batch = IMPORT_FAST_BATCH;
+	return 0;
+}
+
+/* FTS5 settings back (after a failure too). */
+static int fast_end(struct run *run, struct gx_error *err)
+{
+	struct fast *f = run->fast;
+	int rc = f ? fast_restore_indexes(run, err) : 0;
+	int tuned = f && f->tuned ? fast_tune_fts(run, 0, rc < 0 ? NULL : err) : 0;
+	if (f)
+		f->tuned = 0;
+	return rc < 0 ? rc : tuned;
+}
+
+static void fast_free(struct fast *f)
+{
+	if (!f)
+		return;
+	free(f->keys.slots);
+	for (size_t i = 0; i < f->names_cap; i++)
+		free(f->names[i].name);
+	free(f->names);
+	for (int t = 0; t < NFT; t++) {
+		free(f->rows[t].cells);
+		buf_free(&f->rows[t].text);
+	}
+	buf_free(&f->sql);
+	free(f);
 }
 
 /* ---- the job row ------------------------------------------------------------------------- */
@@ -1957,9 +2653,16 @@ static int write_chunk(struct run *run, struct prow *rows, size_t n, struct gx_e
 	struct import_progress before = run->progress;
 	int64_t accounts_before = run->accounts_created;
 	int rc = store_begin(run->ctx->store, err);
+	int fast = 0;
+	if (rc == 0 && run->fast && run->fast->on) {
+		rc = fast_still_ours(run, err);
+		fast = run->fast->on;
+	}
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		if (rows[i].status == 0)
-			rc = write_row(run, &rows[i], err);
+			rc = fast ? fast_row(run, &rows[i], err) : write_row(run, &rows[i], err);
+	if (rc == 0 && fast)
+		rc = fast_flush(run, err);
 	if (rc == 0)
 		rc = write_docs(run, err);
 	for (size_t i = 0; rc == 0 && i < n; i++)
@@ -1968,11 +2671,22 @@ static int write_chunk(struct run *run, struct prow *rows, size_t n, struct gx_e
 	run->progress.rows_done += (int64_t)n;
 	if (rc == 0 && !run->opt->dry_run)
 		rc = save_progress(run, NULL, NULL, err);
+	if (rc == 0 && fast) {
+		int64_t last = scalar(run, "SELECT COALESCE(MAX(id), 0) FROM audit", err);
+		rc = last < 0 ? (int)last : 0;
+		run->fast->last_audit = last;
+	}
 	if (rc == 0)
 		rc = store_commit(run->ctx->store, err);
 	else
 		store_rollback(run->ctx->store);
 	if (rc < 0) {
+		if (run->fast) {
+			/* what was pending went with the transaction */
+			for (int t = 0; t < NFT; t++)
+				run->fast->rows[t].n = run->fast->rows[t].text.len = 0;
+			run->fast->on = 0;
+		}
 		for (size_t i = 0; i < run->ndocs; i++)
 			free(run->docs[i]);
 		run->ndocs = 0;
@@ -2004,11 +2718,9 @@ static int write_all(struct run *run, int *was_cancelled, struct gx_error *err)
 		                                                       : (size_t)run->batch;
 		rc = rows ? write_chunk(run, rows, n, err)
 		          : gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
-		for (size_t i = 0; rows && i < n; i++)
-			prow_free(&rows[i]);
-		free(rows);
 		pthread_mutex_lock(&run->lock);
-		run->chunks[k] = NULL;
+		if (rows)
+			run->garbage[run->ngarbage++] = k;
 		run->written = k + 1;
 		pthread_cond_broadcast(&run->changed);
 		pthread_mutex_unlock(&run->lock);
@@ -2024,7 +2736,8 @@ static int pipeline(struct run *run, int *was_cancelled, struct gx_error *err)
 	run->nchunks = (rows + (size_t)run->batch - 1) / (size_t)run->batch;
 	run->chunks = calloc(run->nchunks ? run->nchunks : 1, sizeof *run->chunks);
 	run->ready = calloc(run->nchunks ? run->nchunks : 1, sizeof *run->ready);
-	if (!run->chunks || !run->ready)
+	run->garbage = calloc(run->nchunks ? run->nchunks : 1, sizeof *run->garbage);
+	if (!run->chunks || !run->ready || !run->garbage)
 		return gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	int nthreads = run->opt->threads > 0 ? run->opt->threads : cores > 0 ? (int)cores : 2;
@@ -2259,7 +2972,14 @@ static int run_import(struct run *run, const char *data, size_t len, int64_t job
 	struct store_stmt *pragma = store_prepare(ctx->store, "PRAGMA cache_size = -262144", err);
 	if (!pragma || (rc = store_exec(pragma, err)) < 0)
 		return pragma ? rc : GX_EINTERNAL;
-	if (opt->dry_run) {
+	/* A fast run that crashed left its deferred indexes out: made first, whatever this run. */
+	if (!opt->dry_run)
+		rc = fast_restore_indexes(run, err);
+	if (rc == 0)
+		rc = fast_start(run, err);
+	if (rc < 0) {
+		/* nothing imported; fast_end below puts back what fast_start changed */
+	} else if (opt->dry_run) {
 		/* Everything in one transaction, rolled back: the counts are the real run's. */
 		rc = store_begin(ctx->store, err);
 		if (rc == 0) {
@@ -2269,6 +2989,9 @@ static int run_import(struct run *run, const char *data, size_t len, int64_t job
 	} else {
 		rc = pipeline(run, &was_cancelled, err);
 	}
+	int tuned = fast_end(run, rc < 0 ? NULL : err);
+	if (rc == 0 && tuned < 0)
+		rc = tuned;
 	pragma = store_prepare(ctx->store, "PRAGMA cache_size = -2000", NULL);
 	if (pragma)
 		store_exec(pragma, NULL);
@@ -2287,10 +3010,12 @@ static void run_free(struct run *run)
 	json_decref(run->rejects);
 	free(run->chunks);
 	free(run->ready);
+	free(run->garbage);
 	free(run->doc_ids);
 	free(run->docs);
 	free(run->doc_kinds);
 	buf_free(&run->docs_sql);
+	fast_free(run->fast);
 	pthread_mutex_destroy(&run->lock);
 	pthread_cond_destroy(&run->changed);
 	free(run);

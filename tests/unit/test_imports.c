@@ -228,6 +228,13 @@ static void round_trip(struct fixture *f, enum export_format format)
 {
 	json_decref(import(f, "salesforce_contacts.csv", NULL, 0));
 	json_decref(import(f, "apple_v30.vcf", NULL, 0));
+	/* Values a spreadsheet would run as formulas travel guarded and come back as they were. */
+	struct store_stmt *guard = store_prepare(
+	    f->ctx.store,
+	    "UPDATE contacts SET title = '=HYPERLINK(\"http://x.example\",\"y\")', notes = "
+	    "'+cmd|calc' WHERE id = (SELECT MIN(id) FROM contacts)",
+	    NULL);
+	assert_int_equal(store_exec(guard, NULL), STORE_DONE);
 	char out[160];
 	snprintf(out, sizeof out, "%s/out.%s", f->dir, exports_extension(format));
 	struct list_query lq = {.filters = json_object()};
@@ -251,9 +258,14 @@ static void round_trip(struct fixture *f, enum export_format format)
 	fseek(in, 0, SEEK_END);
 	size_t len = (size_t)ftell(in);
 	fseek(in, 0, SEEK_SET);
-	char *data = malloc(len);
+	char *data = malloc(len + 1);
 	assert_int_equal(fread(data, 1, len, in), len);
+	data[len] = '\0';
 	fclose(in);
+	if (format == EXPORT_CSV) {
+		assert_non_null(strstr(data, "\"'=HYPERLINK("));
+		assert_non_null(strstr(data, "'+cmd|calc"));
+	}
 	struct import_options opt = {.filename = out};
 	json_t *r = NULL;
 	assert_int_equal(imports_run(&f->ctx, data, len, &opt, 0, &r, &err), 0);
@@ -314,6 +326,65 @@ static void test_vcard_unfolds_and_decodes(void **state)
 	assert_string_equal(parts[1], "c\nd");
 }
 
+/* Runs an import of text; the report. */
+static json_t *import_text(struct fixture *f, const char *text, int dry_run)
+{
+	struct import_options opt = {.kind = "contacts", .filename = "in.csv", .dry_run = dry_run};
+	struct gx_error err = {0};
+	json_t *report = NULL;
+	if (imports_run(&f->ctx, text, strlen(text), &opt, 0, &report, &err) < 0)
+		fail_msg("import failed: %s (%s)", err.message, err.field);
+	return report;
+}
+
+/* A first import into an empty database takes the fast path (ids given by the writer,
+ * duplicates within the file found in memory); the dry run takes the ordinary one. Both count
+ * the same, and the result is what the ordinary path writes. */
+static void test_fast_path_counts_as_the_ordinary_path(void **state)
+{
+	struct fixture *f = *state;
+	static const char text[] =
+	    "姓名,手机,邮箱,公司\n"
+	    "张伟,13800138000,zw@example.cn,华东贸易有限公司\n"
+	    "张伟,13800138000,zw@example.cn,华东贸易有限公司\n" /* the same row */
+	    "张伟,+86 138-0013-8000,,\n"                        /* the same number */
+	    "李娜,13900139000,LN@Example.cn,华东贸易有限公司\n"
+	    "李娜,,ln@example.cn,\n" /* the same email */
+	    "王芳,13700137000,wf@example.cn,\n"
+	    "王芳,13700137000,wf2@example.cn,\n" /* a new email for her */
+	    "Bob,12345,,\n"
+	    "Tom,0086 138 0013 8001,,东盛电子有限公司\n";
+	json_t *r = import_text(f, text, 1);
+	assert_counts(r, 4, 2, 2, 1);
+	assert_reject(r, 0, 9, "手机", "\"12345\" is not a phone number (region CN)");
+	json_decref(r);
+	r = import_text(f, text, 0);
+	assert_counts(r, 4, 2, 2, 1);
+	json_decref(r);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM contacts"), 4);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM accounts"), 2);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM contact_phones"), 4);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM contact_emails"), 4);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM search_contacts"), 4);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM search_accounts"), 2);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM search_contacts_fts WHERE "
+	                          "search_contacts_fts MATCH '8613800138001'"),
+	                 1);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM audit WHERE action = 'import'"), 6);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM contacts c JOIN accounts a ON a.id = "
+	                          "c.account_id WHERE a.name = '华东贸易有限公司'"),
+	                 2);
+	/* The deferred indexes are back. */
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND "
+	                          "name IN ('contacts_name', 'contacts_account')"),
+	                 2);
+	/* Again: nothing new. */
+	r = import_text(f, text, 0);
+	assert_counts(r, 0, 0, 8, 1);
+	json_decref(r);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM contacts"), 4);
+}
+
 static void test_csv_delimiters_and_lines(void **state)
 {
 	(void)state;
@@ -345,6 +416,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_round_trip_csv, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_round_trip_xlsx, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_accounts_detected_and_updated, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fast_path_counts_as_the_ordinary_path, setup,
+	                                    teardown),
 	    cmocka_unit_test(test_vcard_unfolds_and_decodes),
 	    cmocka_unit_test(test_csv_delimiters_and_lines),
 	};

@@ -14,6 +14,7 @@
 
 #include "base/error.h"
 #include "base/phone.h"
+#include "base/phone_internal.h"
 
 static void assert_e164(const char *typed, const char *region, const char *want)
 {
@@ -380,6 +381,112 @@ static void test_concurrent_calls_agree(void **state)
 	assert_int_equal(wrong, 0);
 }
 
+/* The fast path (phone_fast.c) against libphonenumber, the reference: where the fast path
+ * answers, the library gives the same E.164; phone_to_e164 agrees with the library always. */
+static void assert_fast(const char *typed, const char *region, int taken)
+{
+	char fast[PHONE_E164_MAX] = "", slow[PHONE_E164_MAX] = "", both[PHONE_E164_MAX] = "";
+	int rc_slow = phone_to_e164_reference(typed, region, slow, sizeof slow);
+	int rc_both = phone_to_e164(typed, region, both, sizeof both);
+	int took = phone_fast_e164(typed, region, fast);
+	if (took != taken || (took && (rc_slow != 0 || strcmp(fast, slow) != 0)) ||
+	    rc_both != rc_slow || strcmp(both, slow) != 0)
+		fail_msg("\"%s\" (%s): fast %d \"%s\", library %d \"%s\", phone_to_e164 %d \"%s\"",
+		         typed, region ? region : "-", took, fast, rc_slow, slow, rc_both, both);
+}
+
+static void fullwidth(const char *ascii, char *out, size_t size)
+{
+	size_t n = 0;
+	for (const char *p = ascii; *p && n + 4 < size; p++) {
+		if (*p >= '0' && *p <= '9') {
+			out[n++] = (char)0xEF;
+			out[n++] = (char)0xBC;
+			out[n++] = (char)(0x90 + (*p - '0'));
+		} else {
+			out[n++] = *p;
+		}
+	}
+	out[n] = '\0';
+}
+
+static void test_fast_path_agrees_with_library(void **state)
+{
+	(void)state;
+	uint64_t seed = 88172645463325252u;
+	for (int prefix = 130; prefix <= 199; prefix++) {
+		for (int k = 0; k < 12; k++) {
+			seed ^= seed << 13;
+			seed ^= seed >> 7;
+			seed ^= seed << 17;
+			unsigned tail = (unsigned)(seed % 100000000u);
+			if (k == 0)
+				tail = 0;
+			else if (k == 1)
+				tail = 99999999;
+			char d[12], text[96], wide[200];
+			snprintf(d, sizeof d, "%03d%08u", prefix, tail);
+			const char *const shapes[] = {
+			    "%s",     "%.3s %.4s %.4s",      "%.3s-%.4s-%.4s",
+			    "+86%s",  "+86 %.3s %.4s %.4s",  "+86-%.3s-%.4s-%.4s",
+			    "0086%s", "0086 %.3s %.4s %.4s", "(%.3s) %.4s.%.4s",
+			    " %s ",   "+86 (%.3s) %.4s-%.4s"};
+			for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+				snprintf(text, sizeof text, shapes[s], d, d + 3, d + 7);
+#pragma GCC diagnostic pop
+				assert_fast(text, "CN", 1);
+				assert_fast(text, "cn", 1);
+				fullwidth(text, wide, sizeof wide);
+				assert_fast(wide, "CN", 1);
+				/* Other regions: only the "+86" forms are certain. */
+				int plus = text[0] == '+';
+				assert_fast(text, "HK", plus);
+				assert_fast(text, "US", plus);
+				assert_fast(text, NULL, plus);
+			}
+			/* Not taken: 12 and 10 digits, "86" without '+', two '+'. */
+			snprintf(text, sizeof text, "%s1", d);
+			assert_fast(text, "CN", 0);
+			snprintf(text, sizeof text, "%.10s", d);
+			assert_fast(text, "CN", 0);
+			snprintf(text, sizeof text, "86%s", d);
+			assert_fast(text, "CN", 0);
+			snprintf(text, sizeof text, "+86%s1", d);
+			assert_fast(text, "CN", 0);
+			snprintf(text, sizeof text, "++86%s", d);
+			assert_fast(text, "CN", 0);
+			snprintf(text, sizeof text, "+ 86%s", d);
+			assert_fast(text, "CN", 0);
+			snprintf(text, sizeof text, "%s ext. 12", d);
+			assert_fast(text, "CN", 0);
+			snprintf(text, sizeof text, "%s#12", d);
+			assert_fast(text, "CN", 0);
+		}
+	}
+	/* 10x-12x prefixes, landlines, other countries, +86 landlines: the library's. */
+	const char *const others[] = {"12012345678",
+	                              "11012345678",
+	                              "10012345678",
+	                              "+8612012345678",
+	                              "01065529988",
+	                              "010-6552 9988",
+	                              "+861065529988",
+	                              "+85291234567",
+	                              "+14155552671",
+	                              "+886912345678",
+	                              "0085291234567",
+	                              "1234567",
+	                              "",
+	                              "+",
+	                              "13８00138000x"};
+	for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+		assert_fast(others[i], "CN", 0);
+		assert_fast(others[i], "HK", 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,6 +532,7 @@ int main(void)
 	    cmocka_unit_test(test_national_format_rejects_non_e164),
 	    cmocka_unit_test(test_national_format_rejects_too_small_buffer),
 	    cmocka_unit_test(test_concurrent_calls_agree),
+	    cmocka_unit_test(test_fast_path_agrees_with_library),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
