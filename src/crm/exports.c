@@ -214,22 +214,33 @@ static const char *cell_text(struct exporter *x, const json_t *record, const str
 
 /* ---- CSV ---------------------------------------------------------------------------------- */
 
+/* A value a spreadsheet would run as a formula (=, @, or + and - before anything but a number:
+ * "=HYPERLINK(...)", "+cmd|..."); phone numbers and amounts ("+86 138...", "-12.50") are not. */
+static int looks_like_formula(const char *s)
+{
+	if (*s == '=' || *s == '@' || *s == '\t' || *s == '\r')
+		return 1;
+	return (*s == '+' || *s == '-') && s[strspn(s, "+-0123456789 ().")] != '\0';
+}
+
 static void csv_field(FILE *out, const char *s)
 {
 	if (!s)
 		return;
-	/* Values are written as they are (a round trip must give them back unchanged). */
-	if (strpbrk(s, ",\"\r\n;") || *s == ' ') {
+	/* Values are written as they are (a round trip must give them back unchanged), except that
+	 * a formula gets a leading ' (CSV injection), which the importer takes off again. */
+	int quoted = strpbrk(s, ",\"\r\n;") || *s == ' ';
+	if (quoted)
 		fputc('"', out);
-		for (; *s; s++) {
-			if (*s == '"')
-				fputc('"', out);
-			fputc(*s, out);
-		}
-		fputc('"', out);
-	} else {
-		fputs(s, out);
+	if (looks_like_formula(s))
+		fputc('\'', out);
+	for (; *s; s++) {
+		if (quoted && *s == '"')
+			fputc('"', out);
+		fputc(*s, out);
 	}
+	if (quoted)
+		fputc('"', out);
 }
 
 static int csv_row(struct exporter *x, const json_t *record)
