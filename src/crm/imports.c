@@ -1632,10 +1632,7 @@ static int union_items(json_t *merged, const json_t *incoming, const char *key)
 				found = 1;
 		}
 		if (!found) {
-			json_t *copy = json_deep_copy(a);
-			if (key && strcmp(key, "e164") == 0)
-				json_object_del(copy, "e164");
-			json_array_append_new(merged, copy);
+			json_array_append_new(merged, json_deep_copy(a));
 			added = 1;
 		}
 	}
@@ -1658,7 +1655,10 @@ static json_t *patch_for(const struct record_kind *kind, const json_t *old, cons
 		                                                    : NULL;
 		if (json_is_array(v)) {
 			json_t *merged = json_is_array(was) ? json_deep_copy(was) : json_array();
-			if (identity && strcmp(identity, "e164") == 0) {
+			/* Matched by E.164 while both sides still carry it; the list then goes
+			 * back as typed (the write computes e164 again). */
+			int added = union_items(merged, v, identity);
+			if (added && identity && strcmp(identity, "e164") == 0) {
 				size_t i;
 				json_t *item;
 				json_array_foreach(merged, i, item)
@@ -1666,7 +1666,7 @@ static json_t *patch_for(const struct record_kind *kind, const json_t *old, cons
 					json_object_del(item, "e164");
 				}
 			}
-			if (union_items(merged, v, identity))
+			if (added)
 				json_object_set_new(patch, key, merged);
 			else
 				json_decref(merged);

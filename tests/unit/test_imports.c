@@ -355,11 +355,11 @@ static void test_fast_path_counts_as_the_ordinary_path(void **state)
 	    "Bob,12345,,\n"
 	    "Tom,0086 138 0013 8001,,东盛电子有限公司\n";
 	json_t *r = import_text(f, text, 1);
-	assert_counts(r, 4, 2, 2, 1);
+	assert_counts(r, 4, 1, 3, 1);
 	assert_reject(r, 0, 9, "手机", "\"12345\" is not a phone number (region CN)");
 	json_decref(r);
 	r = import_text(f, text, 0);
-	assert_counts(r, 4, 2, 2, 1);
+	assert_counts(r, 4, 1, 3, 1);
 	json_decref(r);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM contacts"), 4);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM accounts"), 2);
@@ -383,6 +383,19 @@ static void test_fast_path_counts_as_the_ordinary_path(void **state)
 	assert_counts(r, 0, 0, 8, 1);
 	json_decref(r);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM contacts"), 4);
+}
+
+/* An update that brings the same number written another way adds no second entry for it. */
+static void test_update_keeps_one_entry_per_number(void **state)
+{
+	struct fixture *f = *state;
+	json_decref(import_text(f, "姓名,手机,邮箱\n张伟,13800138000,zw@example.cn\n", 0));
+	json_t *r =
+	    import_text(f, "姓名,手机,邮箱\n张伟,+86 138-0013-8000,zhang.wei@example.cn\n", 0);
+	assert_counts(r, 0, 1, 0, 0);
+	json_decref(r);
+	assert_int_equal(count(f, "SELECT json_array_length(phones) FROM contacts"), 1);
+	assert_int_equal(count(f, "SELECT json_array_length(emails) FROM contacts"), 2);
 }
 
 static void test_csv_delimiters_and_lines(void **state)
@@ -413,6 +426,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_broken_csv_rejects_rows_with_reasons, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_vcards_of_three_versions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_update_keeps_one_entry_per_number, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_round_trip_csv, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_round_trip_xlsx, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_accounts_detected_and_updated, setup, teardown),
