@@ -55,7 +55,8 @@ struct node {
 	int depth;
 	int parent; /* index of the node it was first reached from; -1 for the start */
 	int64_t owner;
-	char key[32]; /* "contact:12", made once: edges name their ends by it */
+	char key[32];     /* "contact:12", made once: edges name their ends by it */
+	json_t *key_json; /* the same as a JSON string, shared by every edge that names it */
 	char *name, *title, *buying_role;
 	/* The edge from parent: its type, relationship id (0 for a structural edge), strength, and
 	 * whether parent is its from end. */
@@ -77,6 +78,8 @@ struct graph {
 	struct store_stmt *prepared[2]; /* the same, prepared on first use */
 	int id_binds[2][8], nid_binds[2];
 	char today[11];
+	json_t *types[16]; /* edge type strings, shared by the edges of that type */
+	int ntypes;
 };
 
 static uint32_t slot_of(const struct graph *g, int is_contact, int64_t id)
@@ -153,6 +156,10 @@ static void graph_free(struct graph *g)
 		free(g->nodes[i].title);
 		free(g->nodes[i].buying_role);
 	}
+	for (int i = 0; i < g->n; i++)
+		json_decref(g->nodes[i].key_json);
+	for (int i = 0; i < g->ntypes; i++)
+		json_decref(g->types[i]);
 	free(g->nodes);
 	free(g->slots);
 	json_decref(g->edges);
@@ -306,14 +313,35 @@ static void set_text(json_t *o, const char *key, const char *text)
 	json_object_set_new_nocheck(o, key, text ? json_string_nocheck(text) : json_null());
 }
 
-static json_t *edge_json(const struct node *a, const struct node *b, const char *type,
+/* A node's key as a JSON string, made once and shared (a 3-hop answer names each node in
+ * several edges; allocating and freeing a string per mention was a large part of its cost). */
+static json_t *node_key(struct node *v)
+{
+	if (!v->key_json)
+		v->key_json = json_string_nocheck(v->key);
+	return v->key_json;
+}
+
+/* An edge type as a shared JSON string; a fresh one past the (never reached) cache size. */
+static json_t *edge_type(struct graph *g, const char *type)
+{
+	for (int i = 0; i < g->ntypes; i++)
+		if (strcmp(json_string_value(g->types[i]), type) == 0)
+			return json_incref(g->types[i]);
+	json_t *t = json_string_nocheck(type);
+	if (g->ntypes < (int)(sizeof g->types / sizeof g->types[0]))
+		g->types[g->ntypes++] = json_incref(t);
+	return t;
+}
+
+static json_t *edge_json(struct graph *g, struct node *a, struct node *b, const char *type,
                          int64_t relationship_id, int strength, int a_is_from)
 {
-	const struct node *from = a_is_from ? a : b, *to = a_is_from ? b : a;
+	struct node *from = a_is_from ? a : b, *to = a_is_from ? b : a;
 	json_t *o = json_object();
-	set_text(o, "from", from->key);
-	set_text(o, "to", to->key);
-	set_text(o, "type", type);
+	json_object_set_nocheck(o, "from", node_key(from));
+	json_object_set_nocheck(o, "to", node_key(to));
+	json_object_set_new_nocheck(o, "type", edge_type(g, type));
 	json_object_set_new_nocheck(o, "relationship_id",
 	                            relationship_id ? json_integer(relationship_id) : json_null());
 	json_object_set_new_nocheck(o, "strength",
@@ -366,7 +394,7 @@ static int expand_kind(struct graph *g, int kind, const char *ids, struct gx_err
 		 * both ends see the edge, and only the lower one records it). */
 		if (g->edges && j > i)
 			json_array_append_new(g->edges,
-			                      edge_json(&g->nodes[i], &g->nodes[j], type,
+			                      edge_json(g, &g->nodes[i], &g->nodes[j], type,
 			                                relationship_id, strength, outward));
 	}
 	store_done(stmt);
@@ -396,10 +424,10 @@ static int graph_expand_level(struct graph *g, int first, int last, struct gx_er
 	return rc;
 }
 
-static json_t *node_json(const struct node *v)
+static json_t *node_json(struct node *v)
 {
 	json_t *o = json_object();
-	set_text(o, "key", v->key);
+	json_object_set_nocheck(o, "key", node_key(v));
 	set_text(o, "kind", kind_name(v->is_contact));
 	json_object_set_new_nocheck(o, "id", json_integer(v->id));
 	if (v->name)
@@ -440,14 +468,14 @@ int network_neighbourhood(struct crm_ctx *ctx, struct network_node center, int h
 
 /* The path from node i back to the start, as {"hops", "nodes", "edges"}; reversed puts the
  * start last (who can introduce us: from our contact to the target). */
-static json_t *path_json(const struct graph *g, int i, int start_first)
+static json_t *path_json(struct graph *g, int i, int start_first)
 {
 	json_t *nodes = json_array(), *edges = json_array();
 	for (int k = i; k >= 0; k = g->nodes[k].parent) {
-		const struct node *v = &g->nodes[k];
+		struct node *v = &g->nodes[k];
 		json_array_append_new(nodes, node_json(v));
 		if (v->parent >= 0)
-			json_array_append_new(edges, edge_json(&g->nodes[v->parent], v, v->type,
+			json_array_append_new(edges, edge_json(g, &g->nodes[v->parent], v, v->type,
 			                                       v->relationship_id, v->strength,
 			                                       v->outward));
 	}
