@@ -424,7 +424,7 @@ static void test_fast_path_agrees_with_library(void **state)
 				tail = 0;
 			else if (k == 1)
 				tail = 99999999;
-			char d[12], text[96], wide[200];
+			char d[24], text[96], wide[200]; /* 11 digits; room for any int */
 			snprintf(d, sizeof d, "%03d%08u", prefix, tail);
 			const char *const shapes[] = {
 			    "%s",     "%.3s %.4s %.4s",      "%.3s-%.4s-%.4s",
