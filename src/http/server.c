@@ -307,14 +307,6 @@ static int parse_listen(const char *listen, struct sockaddr_in *addr, struct gx_
 	return 0;
 }
 
-/* Four per core: a worker also waits (page faults on the mapped database, a deferred reply's
- * commit), and on the 2-core machine the 360 view went from ~10,100 to ~12,000 requests/s with
- * 8 threads instead of 2 (docs/BENCHMARKS.md). */
-static int worker_threads(const struct config *config)
-{
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	return config->threads > 0 ? config->threads : 4 * (cores > 0 ? (int)cores : 2);
-}
 
 /* Waits for requests in flight to finish, at most ten seconds. */
 static void drain(struct server *server)
@@ -347,7 +339,7 @@ int server_run(const struct config *config, struct gx_error *err)
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 	        MHD_ALLOW_SUSPEND_RESUME,
 	    0, NULL, NULL, on_request, &server, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)worker_threads(config),
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)config->threads,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, &server, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
 	    MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
 	    MHD_OPTION_END);
@@ -365,7 +357,7 @@ int server_run(const struct config *config, struct gx_error *err)
 		return rc;
 	}
 	log_info("listening on http://%s (%d threads, database %s)", config->listen,
-	         worker_threads(config), config->db);
+	         config->threads, config->db);
 	int sig;
 	sigwait(&stop, &sig);
 	log_info("stopping on signal %d: finishing requests in flight", sig);

@@ -490,7 +490,7 @@ static void test_config_defaults(void **state)
 	assert_string_equal(config.currency, "CNY");
 	assert_int_equal(config.max_body, 8u << 20);
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	assert_int_equal(config.threads, cores > 0 ? cores : 2);
+	assert_int_equal(config.threads, 4 * (cores > 0 ? cores : 2));
 	assert_int_equal(config.demo_contacts, 2000);
 	assert_int_equal(config.tier_gold, 100000000);  /* 1,000,000.00 */
 	assert_int_equal(config.tier_silver, 10000000); /* 100,000.00 */
