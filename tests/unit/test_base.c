@@ -664,8 +664,9 @@ static void test_config_load_file_then_environment(void **state)
 	assert_int_equal(rc, 0);
 	assert_string_equal(config.listen, "127.0.0.1:1234");
 	assert_int_equal(config.tier_silver, 12);
-	assert_int_equal(config.threads,
-	                 sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 2);
+	assert_int_equal(
+	    config.threads,
+	    4 * (sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 2));
 }
 
 static void test_config_load_bad_line_names_it(void **state)
@@ -747,8 +748,9 @@ static void test_config_load_bad_environment(void **state)
 	assert_int_equal(rc, GX_EVALIDATION);
 	assert_string_equal(err.field, "threads");
 	assert_non_null(strstr(err.message, "many"));
-	assert_int_equal(config.threads,
-	                 sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 2);
+	assert_int_equal(
+	    config.threads,
+	    4 * (sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 2));
 
 	setenv("GUANXI_CURRENCY", "dollars", 1);
 	memset(&err, 0, sizeof err);
