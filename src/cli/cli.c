@@ -3,6 +3,7 @@
 
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -108,6 +109,42 @@ const char *cli_flag(const struct cli *cli, const char *name)
 		if (strcmp(cli->flags[i][0], name) == 0)
 			return cli->flags[i][1];
 	return NULL;
+}
+
+int cli_wants_json(const struct cli *cli)
+{
+	const char *format = cli_flag(cli, "format");
+	return format && strcmp(format, "json") == 0;
+}
+
+int cli_number_flag(const struct cli *cli, const char *name, long min, long max, long *out)
+{
+	const char *text = cli_flag(cli, name);
+	if (!text)
+		return 0;
+	char *end;
+	long n = strtol(text, &end, 10);
+	if (!*text || *end || n < min || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+int cli_parse_id(const char *text, int64_t *id)
+{
+	char *end;
+	long long n = strtoll(text, &end, 10);
+	if (!*text || *end || n <= 0)
+		return -1;
+	*id = n;
+	return 0;
+}
+
+int cli_print_json(const json_t *value)
+{
+	json_dumpf(value, stdout, JSON_INDENT(2));
+	printf("\n");
+	return EXIT_OK;
 }
 
 int cli_fail(const struct gx_error *err)

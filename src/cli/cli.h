@@ -4,6 +4,9 @@
 #ifndef GX_CLI_H
 #define GX_CLI_H
 
+#include <jansson.h>
+#include <stdint.h>
+
 #include "base/config.h"
 #include "crm/access.h"
 
@@ -29,6 +32,15 @@ int cli_main(int argc, char **argv);
 
 /* The value of a command-specific flag, or NULL. */
 const char *cli_flag(const struct cli *cli, const char *name);
+/* 1 when the command was asked for --format json. */
+int cli_wants_json(const struct cli *cli);
+/* A flag that is a whole number from min to max into *out (left as it is when the flag is
+ * absent): 0, or -1 when it is malformed or out of range. */
+int cli_number_flag(const struct cli *cli, const char *name, long min, long max, long *out);
+/* A positive record id: 0, or -1 when text is not one. */
+int cli_parse_id(const char *text, int64_t *id);
+/* Prints value as indented JSON on stdout; EXIT_OK. */
+int cli_print_json(const json_t *value);
 /* Opens the configured database and checks its schema is this binary's (migrating when
  * migrate is set, creating the file only then). On failure prints why and returns the exit. */
 int cli_open(struct cli *cli, struct crm_ctx *ctx, int migrate);

@@ -45,13 +45,6 @@ static void print_match(const json_t *m)
 	       text_of(s, "lifetime_margin"), text_of(s, "last_order_at"));
 }
 
-static int print_json(json_t *value)
-{
-	json_dumpf(value, stdout, JSON_INDENT(2));
-	printf("\n");
-	return EXIT_OK;
-}
-
 int cmd_lookup(struct cli *cli)
 {
 	if (cli->nwords != 1) {
@@ -72,7 +65,7 @@ int cmd_lookup(struct cli *cli)
 	json_t *matches = json_object_get(out, "matches");
 	const char *format = cli_flag(cli, "format");
 	if (format && strcmp(format, "json") == 0)
-		print_json(out);
+		cli_print_json(out);
 	else if (json_array_size(matches) == 0)
 		fprintf(stderr, "no contact has the number %s\n", text_of(out, "number"));
 	size_t i;

@@ -14,33 +14,6 @@ static const char *text_of(const json_t *object, const char *key)
 	return s ? s : "-";
 }
 
-static int wants_json(const struct cli *cli)
-{
-	const char *format = cli_flag(cli, "format");
-	return format && strcmp(format, "json") == 0;
-}
-
-static int parse_id(const char *text, int64_t *id)
-{
-	char *end;
-	long long n = strtoll(text, &end, 10);
-	if (!*text || *end || n <= 0)
-		return -1;
-	*id = n;
-	return 0;
-}
-
-/* A number flag from lo to hi, or fallback; -1 when it is malformed. */
-static int number_flag(const struct cli *cli, const char *name, int lo, int hi, int fallback)
-{
-	const char *text = cli_flag(cli, name);
-	if (!text)
-		return fallback;
-	char *end;
-	long n = strtol(text, &end, 10);
-	return !*text || *end || n < lo || n > hi ? -1 : (int)n;
-}
-
 static void print_report(const json_t *person, int depth)
 {
 	printf("%*s%s (contact %lld)", depth * 2, "", text_of(person, "name"),
@@ -62,12 +35,10 @@ static void print_report(const json_t *person, int depth)
 
 static int finish(const struct cli *cli, json_t *out, int found, void (*print)(const json_t *))
 {
-	if (wants_json(cli)) {
-		json_dumpf(out, stdout, JSON_INDENT(2));
-		printf("\n");
-	} else {
+	if (cli_wants_json(cli))
+		cli_print_json(out);
+	else
 		print(out);
-	}
 	json_decref(out);
 	return found ? EXIT_OK : EXIT_NOTHING;
 }
@@ -89,7 +60,7 @@ static void print_orgchart(const json_t *out)
 int cmd_orgchart(struct cli *cli)
 {
 	int64_t id;
-	if (cli->nwords != 1 || parse_id(cli->words[0], &id) < 0) {
+	if (cli->nwords != 1 || cli_parse_id(cli->words[0], &id) < 0) {
 		fprintf(stderr,
 		        "guanxi orgchart: give one account id (see guanxi orgchart --help)\n");
 		return EXIT_USAGE;
@@ -139,8 +110,9 @@ static void print_network(const json_t *out)
 int cmd_network(struct cli *cli)
 {
 	struct network_node center = {0};
-	int hops = number_flag(cli, "hops", 1, NETWORK_MAX_HOPS, 2);
-	if (cli->nwords != 2 || hops < 0 || parse_id(cli->words[1], &center.id) < 0 ||
+	long hops = 2;
+	int bad = cli_number_flag(cli, "hops", 1, NETWORK_MAX_HOPS, &hops);
+	if (cli->nwords != 2 || bad || cli_parse_id(cli->words[1], &center.id) < 0 ||
 	    (strcmp(cli->words[0], "contact") != 0 && strcmp(cli->words[0], "account") != 0)) {
 		fprintf(stderr,
 		        "guanxi network: give contact|account ID and --hops 1..%d (see "
@@ -155,7 +127,7 @@ int cmd_network(struct cli *cli)
 		return code;
 	struct gx_error err = {0};
 	json_t *out = NULL;
-	int rc = network_neighbourhood(&ctx, center, hops, &out, &err);
+	int rc = network_neighbourhood(&ctx, center, (int)hops, &out, &err);
 	cli_close(&ctx);
 	if (rc < 0)
 		return cli_fail(&err);
@@ -187,8 +159,9 @@ static void print_paths(const json_t *out)
 int cmd_path(struct cli *cli)
 {
 	struct network_node from, to;
-	int max_hops = number_flag(cli, "max-hops", 1, NETWORK_MAX_PATH_HOPS, 4);
-	if (cli->nwords != 2 || max_hops < 0 || network_parse_node(cli->words[0], &from) < 0 ||
+	long max_hops = 4;
+	int bad = cli_number_flag(cli, "max-hops", 1, NETWORK_MAX_PATH_HOPS, &max_hops);
+	if (cli->nwords != 2 || bad || network_parse_node(cli->words[0], &from) < 0 ||
 	    network_parse_node(cli->words[1], &to) < 0) {
 		fprintf(stderr, "guanxi path: give FROM and TO as contact:ID or account:ID (see "
 		                "--help)\n");
@@ -200,7 +173,7 @@ int cmd_path(struct cli *cli)
 		return code;
 	struct gx_error err = {0};
 	json_t *out = NULL;
-	int rc = network_paths(&ctx, &from, to, max_hops, 1, &out, &err);
+	int rc = network_paths(&ctx, &from, to, (int)max_hops, 1, &out, &err);
 	cli_close(&ctx);
 	if (rc < 0)
 		return cli_fail(&err);
@@ -239,8 +212,9 @@ static void print_referrals(const json_t *out)
 
 int cmd_referrals(struct cli *cli)
 {
-	int limit = number_flag(cli, "limit", 1, 500, 50);
-	if (cli->nwords != 0 || limit < 0) {
+	long limit = 50;
+	int bad = cli_number_flag(cli, "limit", 1, 500, &limit);
+	if (cli->nwords != 0 || bad) {
 		fprintf(stderr, "guanxi referrals: only --limit 1..500 (see --help)\n");
 		return EXIT_USAGE;
 	}
@@ -250,7 +224,7 @@ int cmd_referrals(struct cli *cli)
 		return code;
 	struct gx_error err = {0};
 	json_t *out = NULL;
-	int rc = network_referrals(&ctx, limit, NULL, &out, &err);
+	int rc = network_referrals(&ctx, (int)limit, NULL, &out, &err);
 	cli_close(&ctx);
 	if (rc < 0)
 		return cli_fail(&err);

@@ -11,42 +11,6 @@
 #include "crm/privacy.h"
 #include "crm/quality.h"
 
-static int print_json(const json_t *value)
-{
-	json_dumpf(value, stdout, JSON_INDENT(2));
-	printf("\n");
-	return EXIT_OK;
-}
-
-static int want_json(const struct cli *cli)
-{
-	const char *format = cli_flag(cli, "format");
-	return format && strcmp(format, "json") == 0;
-}
-
-static int parse_id(const char *text, int64_t *id)
-{
-	char *end;
-	long long n = strtoll(text, &end, 10);
-	if (!*text || *end || n <= 0)
-		return -1;
-	*id = n;
-	return 0;
-}
-
-static int number_flag(const struct cli *cli, const char *name, long min, long max, long *out)
-{
-	const char *text = cli_flag(cli, name);
-	if (!text)
-		return 0;
-	char *end;
-	long n = strtol(text, &end, 10);
-	if (!*text || *end || n < min || n > max)
-		return -1;
-	*out = n;
-	return 0;
-}
-
 static const char *name_of(const json_t *record)
 {
 	const char *s = json_string_value(json_object_get(record, "name"));
@@ -58,7 +22,8 @@ int cmd_duplicates(struct cli *cli)
 	long limit = 20;
 	const char *scan = cli_flag(cli, "scan");
 	if (cli->nwords > 1 || (cli->nwords == 1 && strcmp(cli->words[0], "scan") != 0) ||
-	    number_flag(cli, "limit", 1, 500, &limit) < 0 || (scan && strcmp(scan, "yes") != 0)) {
+	    cli_number_flag(cli, "limit", 1, 500, &limit) < 0 ||
+	    (scan && strcmp(scan, "yes") != 0)) {
 		fprintf(stderr, "guanxi duplicates: [scan] [--limit 1..500] (see --help)\n");
 		return EXIT_USAGE;
 	}
@@ -85,8 +50,8 @@ int cmd_duplicates(struct cli *cli)
 	if (rc < 0)
 		return cli_fail(&err);
 	json_t *data = json_object_get(out, "data");
-	if (want_json(cli))
-		print_json(out);
+	if (cli_wants_json(cli))
+		cli_print_json(out);
 	else {
 		size_t i;
 		json_t *row;
@@ -108,7 +73,7 @@ int cmd_duplicates(struct cli *cli)
 		}
 	}
 	code = json_array_size(data) ? EXIT_OK : EXIT_NOTHING;
-	if (!json_array_size(data) && !want_json(cli))
+	if (!json_array_size(data) && !cli_wants_json(cli))
 		fprintf(stderr, "no likely duplicates%s\n",
 		        cli->nwords || scan ? "" : " (run `guanxi duplicates scan` first)");
 	json_decref(out);
@@ -125,9 +90,10 @@ int cmd_merge(struct cli *cli)
 		kind = &account_kind;
 	else if (kind_name && strcmp(kind_name, "contact") != 0)
 		kind = NULL;
-	int ok = kind && (undo_text ? cli->nwords == 0 && parse_id(undo_text, &undo) == 0
-	                            : cli->nwords == 2 && parse_id(cli->words[0], &survivor) == 0 &&
-	                                  parse_id(cli->words[1], &merged) == 0);
+	int ok =
+	    kind && (undo_text ? cli->nwords == 0 && cli_parse_id(undo_text, &undo) == 0
+	                       : cli->nwords == 2 && cli_parse_id(cli->words[0], &survivor) == 0 &&
+	                             cli_parse_id(cli->words[1], &merged) == 0);
 	if (!ok) {
 		fprintf(stderr, "guanxi merge: SURVIVOR MERGED [--kind contact|account], or "
 		                "--undo MERGE_ID (see --help)\n");
@@ -151,8 +117,8 @@ int cmd_merge(struct cli *cli)
 	cli_close(&ctx);
 	if (rc < 0)
 		return cli_fail(&err);
-	if (want_json(cli))
-		print_json(out);
+	if (cli_wants_json(cli))
+		cli_print_json(out);
 	else if (undo)
 		printf("undid merge %lld: %s is back\n", (long long)undo,
 		       name_of(json_object_get(out, "restored")));
@@ -184,7 +150,7 @@ static void print_section(const char *title, const json_t *s)
 int cmd_quality(struct cli *cli)
 {
 	long months = 12;
-	if (cli->nwords || number_flag(cli, "stale-months", 1, 240, &months) < 0) {
+	if (cli->nwords || cli_number_flag(cli, "stale-months", 1, 240, &months) < 0) {
 		fprintf(stderr,
 		        "guanxi quality: [--stale-months 1..240] [--format json] (see --help)\n");
 		return EXIT_USAGE;
@@ -199,8 +165,8 @@ int cmd_quality(struct cli *cli)
 	cli_close(&ctx);
 	if (rc < 0)
 		return cli_fail(&err);
-	if (want_json(cli)) {
-		print_json(out);
+	if (cli_wants_json(cli)) {
+		cli_print_json(out);
 		json_decref(out);
 		return EXIT_OK;
 	}
@@ -239,7 +205,7 @@ int cmd_quality(struct cli *cli)
 int cmd_privacy(struct cli *cli)
 {
 	int64_t id;
-	if (cli->nwords != 2 || parse_id(cli->words[1], &id) < 0 ||
+	if (cli->nwords != 2 || cli_parse_id(cli->words[1], &id) < 0 ||
 	    (strcmp(cli->words[0], "export") != 0 && strcmp(cli->words[0], "erase") != 0)) {
 		fprintf(stderr, "guanxi privacy: export ID | erase ID (see --help)\n");
 		return EXIT_USAGE;
@@ -255,7 +221,7 @@ int cmd_privacy(struct cli *cli)
 	cli_close(&ctx);
 	if (rc < 0)
 		return cli_fail(&err);
-	print_json(out);
+	cli_print_json(out);
 	json_decref(out);
 	return EXIT_OK;
 }
