@@ -307,7 +307,6 @@ static int parse_listen(const char *listen, struct sockaddr_in *addr, struct gx_
 	return 0;
 }
 
-
 /* Waits for requests in flight to finish, at most ten seconds. */
 static void drain(struct server *server)
 {
@@ -339,10 +338,9 @@ int server_run(const struct config *config, struct gx_error *err)
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 	        MHD_ALLOW_SUSPEND_RESUME,
 	    0, NULL, NULL, on_request, &server, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)config->threads,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, &server, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-	    MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-	    MHD_OPTION_END);
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)config->threads, MHD_OPTION_NOTIFY_COMPLETED,
+	    on_completed, &server, MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT,
+	    4096u, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
 	if (!daemon)
 		return gx_fail(err, GX_EINTERNAL, "listen", "cannot listen on %s: %s",
 		               config->listen, errno ? strerror(errno) : "address in use?");
