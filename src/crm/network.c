@@ -64,6 +64,20 @@ struct node {
 	int64_t relationship_id;
 	int strength;
 	int outward;
+	/* The neighbours the node's own row names: [0] an account (a contact's employer, an
+	 * account's parent), [1] a contact (a contact's manager); 0 for none. */
+	int64_t up[2];
+};
+
+/* A statement run once per level of a search over the ids of that level's nodes of one kind
+ * (a JSON array, bound wherever the text says "IN (the level's ids)"; json_each is the
+ * SQLite-ism the tag filter uses too). Prepared and its fixed values bound once per search; each
+ * level re-binds the ids. No other statement of this text runs meanwhile, so the handle stays
+ * ours. */
+struct level_query {
+	struct sql sql;
+	struct store_stmt *stmt;
+	int id_binds[8], nid_binds;
 };
 
 struct graph {
@@ -73,10 +87,9 @@ struct graph {
 	int *slots; /* open addressing: node index + 1, 0 empty */
 	int nslots;
 	int max_nodes, truncated;
-	json_t *edges;                  /* when the caller wants every edge between found nodes */
-	struct sql adjacency[2];        /* per kind of node: account, contact */
-	struct store_stmt *prepared[2]; /* the same, prepared on first use */
-	int id_binds[2][8], nid_binds[2];
+	json_t *edges;                   /* when the caller wants every edge between found nodes */
+	struct level_query adjacency[2]; /* per kind of node (account, contact): its neighbours */
+	struct level_query rows[2];      /* per kind: the nodes of these ids, if visible */
 	char today[11];
 	json_t *types[16]; /* edge type strings, shared by the edges of that type */
 	int ntypes;
@@ -149,6 +162,34 @@ static int graph_add(struct graph *g, int is_contact, int64_t id, int depth, int
 	return g->n++;
 }
 
+static int64_t col_id_or_0(struct store_stmt *stmt, int col)
+{
+	return store_col_is_null(stmt, col) ? 0 : store_col_int(stmt, col);
+}
+
+/* Columns of every statement that yields nodes: kind (1 contact), id, name, title, buying_role,
+ * owner, and the neighbours the row itself names (see struct node's up). Adjacency statements
+ * go on with the edge: type, relationship id, strength, 1 when the expanded node is the edge's
+ * from end, and the expanded node's id. */
+#define CONTACT_COLS                                                                            \
+	"SELECT 1, r.id, r.name, r.title, r.buying_role, r.owner_id, r.account_id, "            \
+	"r.reports_to_id, "
+#define ACCOUNT_COLS "SELECT 0, r.id, r.name, NULL, NULL, r.owner_id, r.parent_id, NULL, "
+enum { COL_EDGE_TYPE = 8, COL_RELATIONSHIP, COL_STRENGTH, COL_OUTWARD, COL_EXPANDED };
+
+/* Adds the node of the statement's row; its index, or -1 when out of memory. */
+static int graph_add_row(struct graph *g, struct store_stmt *stmt, int depth, int parent)
+{
+	int i = graph_add(g, (int)store_col_int(stmt, 0), store_col_int(stmt, 1), depth, parent,
+	                  store_col_text(stmt, 2), store_col_text(stmt, 3),
+	                  store_col_text(stmt, 4), col_id_or_0(stmt, 5));
+	if (i >= 0) {
+		g->nodes[i].up[0] = col_id_or_0(stmt, 6);
+		g->nodes[i].up[1] = col_id_or_0(stmt, 7);
+	}
+	return i;
+}
+
 static void graph_free(struct graph *g)
 {
 	for (int i = 0; i < g->n; i++) {
@@ -163,18 +204,21 @@ static void graph_free(struct graph *g)
 	free(g->nodes);
 	free(g->slots);
 	json_decref(g->edges);
-	sql_free(&g->adjacency[0]);
-	sql_free(&g->adjacency[1]);
+	for (int kind = 0; kind < 2; kind++) {
+		sql_free(&g->adjacency[kind].sql);
+		sql_free(&g->rows[kind].sql);
+	}
 }
 
-/* "IN (the ids of the frontier)": a JSON array bound per level (json_each, the SQLite-ism the tag
- * filter uses too); remembered so each level only re-binds these. */
-static void frontier(struct graph *g, int kind, struct sql *q)
+/* The level's ids as table f (column value), the outer loop of every statement: each id costs
+ * one index probe (a CROSS JOIN keeps SQLite from reordering; IN (SELECT ...) built a temporary
+ * index of the ids first, once per branch). */
+static void level_ids(struct level_query *q)
 {
-	sql_add(q, " IN (SELECT value FROM json_each(");
-	sql_text(q, "[]");
-	sql_add(q, "))");
-	g->id_binds[kind][g->nid_binds[kind]++] = q->nbinds - 1;
+	sql_add(&q->sql, "json_each(");
+	sql_text(&q->sql, "[]");
+	sql_add(&q->sql, ") f CROSS JOIN ");
+	q->id_binds[q->nid_binds++] = q->sql.nbinds - 1;
 }
 
 static void valid_today(struct graph *g, struct sql *q)
@@ -186,81 +230,70 @@ static void valid_today(struct graph *g, struct sql *q)
 	sql_add(q, ")");
 }
 
-/* Columns of every branch: neighbour kind (1 contact), id, name, title, buying_role, owner,
- * edge type, relationship id, strength, 1 when the expanded node is the edge's from end, and the
- * expanded node's id (column 10, appended by each branch). One statement per kind of node and
- * level of the search: a level of 2,000 people costs one statement run, not 2,000. */
-#define CONTACT_COLS "SELECT 1, r.id, r.name, r.title, r.buying_role, r.owner_id, "
-#define ACCOUNT_COLS "SELECT 0, r.id, r.name, NULL, NULL, r.owner_id, "
-
-static void build_contact_adjacency(struct graph *g, struct sql *q, const struct actor *a)
+/* One branch of an adjacency statement: cols, then the edge's columns, over the level's ids
+ * joined to tables, with the visibility rule on the neighbour r. */
+static void branch(struct level_query *q, const char *cols, const char *edge, const char *tables,
+                   enum access_kind access, const struct actor *a)
 {
-	sql_add(q, ACCOUNT_COLS "'works_at', NULL, NULL, 1, c.id FROM contacts c JOIN accounts r "
-	                        "ON r.id = c.account_id WHERE c.id");
-	frontier(g, 1, q);
-	sql_add(q, " AND ");
-	sql_visible(q, a, ACCESS_ACCOUNT);
-	sql_add(q, " UNION ALL " CONTACT_COLS "'reports_to', NULL, NULL, 1, c.id FROM contacts c "
-	           "JOIN contacts r ON r.id = c.reports_to_id WHERE c.id");
-	frontier(g, 1, q);
-	sql_add(q, " AND ");
-	sql_visible(q, a, ACCESS_CONTACT);
-	sql_add(q, " UNION ALL " CONTACT_COLS "'reports_to', NULL, NULL, 0, r.reports_to_id FROM "
-	           "contacts r WHERE r.reports_to_id");
-	frontier(g, 1, q);
-	sql_add(q, " AND ");
-	sql_visible(q, a, ACCESS_CONTACT);
-	sql_add(q,
-	        " UNION ALL " CONTACT_COLS "e.type, e.id, e.strength, 1, e.from_id FROM "
-	        "relationships e JOIN contacts r ON r.id = e.to_id WHERE e.from_kind = 'contact' "
-	        "AND e.from_id");
-	frontier(g, 1, q);
-	valid_today(g, q);
-	sql_add(q, " AND ");
-	sql_visible(q, a, ACCESS_CONTACT);
-	sql_add(q,
-	        " UNION ALL " CONTACT_COLS "e.type, e.id, e.strength, 0, e.to_id FROM "
-	        "relationships e JOIN contacts r ON r.id = e.from_id WHERE e.to_kind = 'contact' "
-	        "AND e.to_id");
-	frontier(g, 1, q);
-	valid_today(g, q);
-	sql_add(q, " AND ");
-	sql_visible(q, a, ACCESS_CONTACT);
+	if (q->sql.text.len)
+		sql_add(&q->sql, " UNION ALL ");
+	sql_add(&q->sql, cols);
+	sql_add(&q->sql, edge);
+	sql_add(&q->sql, ", f.value FROM ");
+	level_ids(q);
+	sql_add(&q->sql, tables);
+	sql_add(&q->sql, " WHERE ");
+	sql_visible(&q->sql, a, access);
 }
 
-static void build_account_adjacency(struct graph *g, struct sql *q, const struct actor *a)
+#define RELATIONSHIP_FROM "e.type, e.id, e.strength, 1"
+#define RELATIONSHIP_TO "e.type, e.id, e.strength, 0"
+
+/* The neighbours of contacts that their own rows do not name: their reports and both ends of
+ * their relationships. (Their account and manager are columns: see expand_up.) */
+static void build_contact_adjacency(struct graph *g, struct level_query *q, const struct actor *a)
 {
-	sql_add(q, CONTACT_COLS "'works_at', NULL, NULL, 0, r.account_id FROM contacts r WHERE "
-	                        "r.account_id");
-	frontier(g, 0, q);
-	sql_add(q, " AND ");
-	sql_visible(q, a, ACCESS_CONTACT);
-	sql_add(q, " UNION ALL " ACCOUNT_COLS "'subsidiary', NULL, NULL, 1, c.id FROM accounts c "
-	           "JOIN accounts r ON r.id = c.parent_id WHERE c.id");
-	frontier(g, 0, q);
-	sql_add(q, " AND ");
-	sql_visible(q, a, ACCESS_ACCOUNT);
-	sql_add(q, " UNION ALL " ACCOUNT_COLS "'subsidiary', NULL, NULL, 0, r.parent_id FROM "
-	           "accounts r WHERE r.parent_id");
-	frontier(g, 0, q);
-	sql_add(q, " AND ");
-	sql_visible(q, a, ACCESS_ACCOUNT);
-	sql_add(q,
-	        " UNION ALL " ACCOUNT_COLS "e.type, e.id, e.strength, 1, e.from_id FROM "
-	        "relationships e JOIN accounts r ON r.id = e.to_id WHERE e.from_kind = 'account' "
-	        "AND e.from_id");
-	frontier(g, 0, q);
-	valid_today(g, q);
-	sql_add(q, " AND ");
-	sql_visible(q, a, ACCESS_ACCOUNT);
-	sql_add(q,
-	        " UNION ALL " ACCOUNT_COLS "e.type, e.id, e.strength, 0, e.to_id FROM "
-	        "relationships e JOIN accounts r ON r.id = e.from_id WHERE e.to_kind = 'account' "
-	        "AND e.to_id");
-	frontier(g, 0, q);
-	valid_today(g, q);
-	sql_add(q, " AND ");
-	sql_visible(q, a, ACCESS_ACCOUNT);
+	branch(q, CONTACT_COLS, "'reports_to', NULL, NULL, 0",
+	       "contacts r ON r.reports_to_id = f.value", ACCESS_CONTACT, a);
+	branch(q, CONTACT_COLS, RELATIONSHIP_FROM,
+	       "relationships e ON e.from_kind = 'contact' AND e.from_id = f.value JOIN contacts r "
+	       "ON r.id = e.to_id",
+	       ACCESS_CONTACT, a);
+	valid_today(g, &q->sql);
+	branch(q, CONTACT_COLS, RELATIONSHIP_TO,
+	       "relationships e ON e.to_kind = 'contact' AND e.to_id = f.value JOIN contacts r ON "
+	       "r.id = e.from_id",
+	       ACCESS_CONTACT, a);
+	valid_today(g, &q->sql);
+}
+
+/* The same for accounts: their people, their subsidiaries and their relationships. */
+static void build_account_adjacency(struct graph *g, struct level_query *q, const struct actor *a)
+{
+	branch(q, CONTACT_COLS, "'works_at', NULL, NULL, 0",
+	       "contacts r ON r.account_id = f.value", ACCESS_CONTACT, a);
+	branch(q, ACCOUNT_COLS, "'subsidiary', NULL, NULL, 0",
+	       "accounts r ON r.parent_id = f.value", ACCESS_ACCOUNT, a);
+	branch(q, ACCOUNT_COLS, RELATIONSHIP_FROM,
+	       "relationships e ON e.from_kind = 'account' AND e.from_id = f.value JOIN accounts r "
+	       "ON r.id = e.to_id",
+	       ACCESS_ACCOUNT, a);
+	valid_today(g, &q->sql);
+	branch(q, ACCOUNT_COLS, RELATIONSHIP_TO,
+	       "relationships e ON e.to_kind = 'account' AND e.to_id = f.value JOIN accounts r ON "
+	       "r.id = e.from_id",
+	       ACCESS_ACCOUNT, a);
+	valid_today(g, &q->sql);
+}
+
+/* The visible nodes of a list of ids of one kind. */
+static void build_rows(struct level_query *q, int is_contact, const struct actor *a)
+{
+	sql_add(&q->sql, is_contact ? CONTACT_COLS "NULL FROM " : ACCOUNT_COLS "NULL FROM ");
+	level_ids(q);
+	sql_add(&q->sql, is_contact ? "contacts r ON r.id = f.value WHERE "
+	                            : "accounts r ON r.id = f.value WHERE ");
+	sql_visible(&q->sql, a, is_contact ? ACCESS_CONTACT : ACCESS_ACCOUNT);
 }
 
 static void graph_init(struct graph *g, struct crm_ctx *ctx, int want_edges)
@@ -273,30 +306,37 @@ static void graph_init(struct graph *g, struct crm_ctx *ctx, int want_edges)
 		g->edges = json_array();
 	build_account_adjacency(g, &g->adjacency[0], &ctx->actor);
 	build_contact_adjacency(g, &g->adjacency[1], &ctx->actor);
+	build_rows(&g->rows[0], 0, &ctx->actor);
+	build_rows(&g->rows[1], 1, &ctx->actor);
+}
+
+/* Runs q over the ids (a JSON array); the statement, on its first row (or done), or NULL when
+ * it cannot be prepared. */
+static struct store_stmt *level_run(struct graph *g, struct level_query *q, const char *ids,
+                                    int *rc, struct gx_error *err)
+{
+	if (!q->stmt && !(q->stmt = sql_prepare(&q->sql, g->ctx->store, err))) {
+		*rc = GX_EINTERNAL;
+		return NULL;
+	}
+	for (int b = 0; b < q->nid_binds; b++)
+		store_bind_text(q->stmt, q->id_binds[b] + 1, ids);
+	*rc = store_step(q->stmt, err);
+	return q->stmt;
 }
 
 /* The start of a search: a visible customer, else GX_ENOTFOUND. */
 static int graph_start(struct graph *g, struct network_node start, struct gx_error *err)
 {
 	const struct record_kind *kind = start.is_contact ? &contact_kind : &account_kind;
-	struct sql q = {0};
-	sql_add(&q, start.is_contact
-	                ? "SELECT r.name, r.title, r.buying_role, r.owner_id FROM "
-	                  "contacts r WHERE r.id = "
-	                : "SELECT r.name, NULL, NULL, r.owner_id FROM accounts r WHERE "
-	                  "r.id = ");
-	sql_int(&q, start.id);
-	sql_add(&q, " AND ");
-	sql_visible(&q, &g->ctx->actor, kind->access);
-	struct store_stmt *stmt = sql_prepare(&q, g->ctx->store, err);
-	sql_free(&q);
-	if (!stmt)
-		return GX_EINTERNAL;
-	int rc = store_step(stmt, err);
-	if (rc == STORE_ROW &&
-	    graph_add(g, start.is_contact, start.id, 0, -1, store_col_text(stmt, 0),
-	              store_col_text(stmt, 1), store_col_text(stmt, 2),
-	              store_col_is_null(stmt, 3) ? 0 : store_col_int(stmt, 3)) < 0)
+	struct level_query q = {0};
+	build_rows(&q, start.is_contact, &g->ctx->actor);
+	char ids[32];
+	snprintf(ids, sizeof ids, "[%lld]", (long long)start.id);
+	int rc;
+	struct store_stmt *stmt = level_run(g, &q, ids, &rc, err);
+	sql_free(&q.sql);
+	if (rc == STORE_ROW && graph_add_row(g, stmt, 0, -1) < 0)
 		rc = gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
 	store_done(stmt);
 	if (rc == STORE_DONE)
@@ -349,77 +389,142 @@ static json_t *edge_json(struct graph *g, struct node *a, struct node *b, const 
 	return o;
 }
 
-/* Runs the adjacency statement of one kind over the frontier ids (a JSON array). */
-static int expand_kind(struct graph *g, int kind, const char *ids, struct gx_error *err)
+/* The edge between nodes i and j, reached from i: j joins the graph when new (it is at the end
+ * of the list then, with i as its parent). Each edge is recorded once, from its end with the
+ * lower index: both ends see it when they are expanded, and the lower one is expanded first. */
+static void graph_link(struct graph *g, int i, int j, const char *type, int64_t relationship_id,
+                       int strength, int outward)
 {
-	/* Prepared (and its fixed values bound) once per search; each level re-binds the frontier.
-	 * No other statement of this text runs meanwhile, so the handle stays ours. */
-	struct store_stmt *stmt = g->prepared[kind];
-	if (!stmt &&
-	    !(stmt = g->prepared[kind] = sql_prepare(&g->adjacency[kind], g->ctx->store, err)))
-		return GX_EINTERNAL;
-	for (int b = 0; b < g->nid_binds[kind]; b++)
-		store_bind_text(stmt, g->id_binds[kind][b] + 1, ids);
+	struct node *v = &g->nodes[j];
+	if (v->parent < 0 && j > i) {
+		v->parent = i;
+		snprintf(v->type, sizeof v->type, "%s", type);
+		v->relationship_id = relationship_id;
+		v->strength = strength;
+		v->outward = outward;
+	}
+	if (g->edges && j > i)
+		json_array_append_new(g->edges, edge_json(g, &g->nodes[i], v, type, relationship_id,
+		                                          strength, outward));
+}
+
+/* Adds the row's node one level below the frontier unless it is known or the graph is full;
+ * its index, -1 when not added, GX_EINTERNAL out of memory. */
+static int graph_reach(struct graph *g, struct store_stmt *stmt, int depth, struct gx_error *err)
+{
+	int j = graph_find(g, (int)store_col_int(stmt, 0), store_col_int(stmt, 1));
+	if (j >= 0)
+		return j;
+	if (g->n >= g->max_nodes) {
+		g->truncated = 1;
+		return -1;
+	}
+	j = graph_add_row(g, stmt, depth, -1);
+	return j < 0 ? gx_fail(err, GX_EINTERNAL, NULL, "out of memory") : j;
+}
+
+/* Runs the adjacency statement of one kind over the frontier ids. */
+static int expand_kind(struct graph *g, int kind, int depth, const char *ids, struct gx_error *err)
+{
 	int rc;
-	while ((rc = store_step(stmt, err)) == STORE_ROW) {
-		int i = graph_find(g, kind, store_col_int(stmt, 10));
-		int is_contact = (int)store_col_int(stmt, 0);
-		int64_t id = store_col_int(stmt, 1);
-		const char *type = store_col_text(stmt, 6);
-		int64_t relationship_id = store_col_is_null(stmt, 7) ? 0 : store_col_int(stmt, 7);
-		int strength = (int)store_col_int(stmt, 8), outward = (int)store_col_int(stmt, 9);
-		if (i < 0) /* cannot happen: the source is in the frontier */
-			continue;
-		int j = graph_find(g, is_contact, id);
-		if (j < 0) {
-			if (g->n >= g->max_nodes) {
-				g->truncated = 1;
-				continue;
-			}
-			j = graph_add(g, is_contact, id, g->nodes[i].depth + 1, i,
-			              store_col_text(stmt, 2), store_col_text(stmt, 3),
-			              store_col_text(stmt, 4),
-			              store_col_is_null(stmt, 5) ? 0 : store_col_int(stmt, 5));
-			if (j < 0) {
-				rc = gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
+	struct store_stmt *stmt = level_run(g, &g->adjacency[kind], ids, &rc, err);
+	for (; rc == STORE_ROW; rc = store_step(stmt, err)) {
+		int i = graph_find(g, kind, store_col_int(stmt, COL_EXPANDED));
+		int j = graph_reach(g, stmt, depth, err);
+		if (j == GX_EINTERNAL) {
+			rc = j;
+			break;
+		}
+		if (i >= 0 && j >= 0) /* i < 0 cannot happen: the source is in the frontier */
+			graph_link(g, i, j, store_col_text(stmt, COL_EDGE_TYPE),
+			           col_id_or_0(stmt, COL_RELATIONSHIP),
+			           (int)store_col_int(stmt, COL_STRENGTH),
+			           (int)store_col_int(stmt, COL_OUTWARD));
+	}
+	if (stmt)
+		store_done(stmt);
+	return rc < 0 ? rc : 0;
+}
+
+static const char *const up_types[2][2] = {{"subsidiary", NULL}, {"works_at", "reports_to"}};
+
+/* A JSON array of ids (positive); NULL when out of memory. Written digit by digit: a level of
+ * thousands of ids through printf cost more than the statement that reads them. */
+static char *ids_json(const int64_t *ids, int n)
+{
+	char *text = malloc((size_t)n * 21 + 3), *p = text;
+	if (!text)
+		return NULL;
+	*p++ = '[';
+	for (int i = 0; i < n; i++) {
+		char digits[20];
+		int k = 0;
+		if (i)
+			*p++ = ',';
+		for (uint64_t v = (uint64_t)ids[i]; v || !k; v /= 10)
+			digits[k++] = (char)('0' + v % 10);
+		while (k)
+			*p++ = digits[--k];
+	}
+	*p++ = ']';
+	*p = '\0';
+	return text;
+}
+
+/* The edges frontier nodes first..last-1 name in their own rows (a contact's account and
+ * manager, an account's parent). Neighbours already found cost nothing; the others are read
+ * in one statement a kind, which also drops the invisible. */
+static int expand_up(struct graph *g, int first, int last, struct gx_error *err)
+{
+	int rc = 0;
+	for (int kind = 0; kind < 2 && rc == 0; kind++) {
+		int64_t *missing = malloc((size_t)(last - first) * sizeof *missing);
+		int n = 0;
+		for (int i = first; missing && i < last; i++)
+			if (g->nodes[i].up[kind] && graph_find(g, kind, g->nodes[i].up[kind]) < 0)
+				missing[n++] = g->nodes[i].up[kind];
+		char *ids = missing ? ids_json(missing, n) : NULL;
+		free(missing);
+		if (!ids)
+			return gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
+		struct store_stmt *stmt = n ? level_run(g, &g->rows[kind], ids, &rc, err) : NULL;
+		for (; stmt && rc == STORE_ROW; rc = store_step(stmt, err))
+			if (graph_reach(g, stmt, g->nodes[first].depth + 1, err) == GX_EINTERNAL) {
+				rc = GX_EINTERNAL;
 				break;
 			}
-			struct node *v = &g->nodes[j];
-			snprintf(v->type, sizeof v->type, "%s", type);
-			v->relationship_id = relationship_id;
-			v->strength = strength;
-			v->outward = outward;
-		}
-		/* Each edge once: from its end with the lower index (found first; within one level
-		 * both ends see the edge, and only the lower one records it). */
-		if (g->edges && j > i)
-			json_array_append_new(g->edges,
-			                      edge_json(g, &g->nodes[i], &g->nodes[j], type,
-			                                relationship_id, strength, outward));
+		if (stmt)
+			store_done(stmt);
+		free(ids);
+		rc = rc < 0 ? rc : 0;
 	}
-	store_done(stmt);
-	return rc < 0 ? rc : 0;
+	for (int i = first; rc == 0 && i < last; i++)
+		for (int k = 0; k < 2; k++) {
+			int j = g->nodes[i].up[k] ? graph_find(g, k, g->nodes[i].up[k]) : -1;
+			if (j >= 0)
+				graph_link(g, i, j, up_types[g->nodes[i].is_contact][k], 0, 0, 1);
+		}
+	return rc;
 }
 
 /* Expands nodes first..last-1 (one level of the search): every visible neighbour not yet found
  * joins the graph one hop further, at the end of the list. */
 static int graph_expand_level(struct graph *g, int first, int last, struct gx_error *err)
 {
-	int rc = 0;
+	int rc = expand_up(g, first, last, err);
 	for (int kind = 0; kind < 2 && rc == 0; kind++) {
-		struct buf ids = {0};
-		buf_append(&ids, "[");
+		int64_t *ids = malloc((size_t)(last - first) * sizeof *ids);
 		int n = 0;
-		for (int i = first; i < last; i++)
+		for (int i = first; ids && i < last; i++)
 			if (g->nodes[i].is_contact == kind)
-				buf_printf(&ids, "%s%lld", n++ ? "," : "",
-				           (long long)g->nodes[i].id);
-		buf_append(&ids, "]");
-		if (!buf_text(&ids))
+				ids[n++] = g->nodes[i].id;
+		char *list = ids ? ids_json(ids, n) : NULL;
+		free(ids);
+		if (!list)
 			rc = gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
 		else if (n)
-			rc = expand_kind(g, kind, buf_text(&ids), err);
-		buf_free(&ids);
+			rc = expand_kind(g, kind, g->nodes[first].depth + 1, list, err);
+		free(list);
 	}
 	return rc;
 }
