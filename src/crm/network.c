@@ -171,8 +171,8 @@ static int64_t col_id_or_0(struct store_stmt *stmt, int col)
  * owner, and the neighbours the row itself names (see struct node's up). Adjacency statements
  * go on with the edge: type, relationship id, strength, 1 when the expanded node is the edge's
  * from end, and the expanded node's id. */
-#define CONTACT_COLS                                                                            \
-	"SELECT 1, r.id, r.name, r.title, r.buying_role, r.owner_id, r.account_id, "            \
+#define CONTACT_COLS                                                                               \
+	"SELECT 1, r.id, r.name, r.title, r.buying_role, r.owner_id, r.account_id, "               \
 	"r.reports_to_id, "
 #define ACCOUNT_COLS "SELECT 0, r.id, r.name, NULL, NULL, r.owner_id, r.parent_id, NULL, "
 enum { COL_EDGE_TYPE = 8, COL_RELATIONSHIP, COL_STRENGTH, COL_OUTWARD, COL_EXPANDED };
@@ -181,8 +181,8 @@ enum { COL_EDGE_TYPE = 8, COL_RELATIONSHIP, COL_STRENGTH, COL_OUTWARD, COL_EXPAN
 static int graph_add_row(struct graph *g, struct store_stmt *stmt, int depth, int parent)
 {
 	int i = graph_add(g, (int)store_col_int(stmt, 0), store_col_int(stmt, 1), depth, parent,
-	                  store_col_text(stmt, 2), store_col_text(stmt, 3),
-	                  store_col_text(stmt, 4), col_id_or_0(stmt, 5));
+	                  store_col_text(stmt, 2), store_col_text(stmt, 3), store_col_text(stmt, 4),
+	                  col_id_or_0(stmt, 5));
 	if (i >= 0) {
 		g->nodes[i].up[0] = col_id_or_0(stmt, 6);
 		g->nodes[i].up[1] = col_id_or_0(stmt, 7);
@@ -270,8 +270,8 @@ static void build_contact_adjacency(struct graph *g, struct level_query *q, cons
 /* The same for accounts: their people, their subsidiaries and their relationships. */
 static void build_account_adjacency(struct graph *g, struct level_query *q, const struct actor *a)
 {
-	branch(q, CONTACT_COLS, "'works_at', NULL, NULL, 0",
-	       "contacts r ON r.account_id = f.value", ACCESS_CONTACT, a);
+	branch(q, CONTACT_COLS, "'works_at', NULL, NULL, 0", "contacts r ON r.account_id = f.value",
+	       ACCESS_CONTACT, a);
 	branch(q, ACCOUNT_COLS, "'subsidiary', NULL, NULL, 0",
 	       "accounts r ON r.parent_id = f.value", ACCESS_ACCOUNT, a);
 	branch(q, ACCOUNT_COLS, RELATIONSHIP_FROM,
