@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -127,6 +128,85 @@ static int register_tokenizer(sqlite3 *db)
 	           : -1;
 }
 
+#define BUSY_TIMEOUT_MS 10000
+
+/* The file header's application id while store_unjournaled_load is on ("GXLD"). */
+#define LOADING_MARK 0x47584C44
+
+/* Runs a PRAGMA journal_mode=...: 0 when SQLite reports `mode` after it, GX_ECONFLICT when
+ * another connection keeps it from changing (at once: no busy wait for a lock that the other
+ * connection may hold for as long as it lives). */
+static int set_journal_mode(struct store *store, const char *sql, const char *mode,
+                            struct gx_error *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	sqlite3_busy_timeout(store->db, 0);
+	int step = sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) == SQLITE_OK
+	               ? sqlite3_step(stmt)
+	               : SQLITE_ERROR;
+	const char *now = step == SQLITE_ROW ? (const char *)sqlite3_column_text(stmt, 0) : NULL;
+	int rc = 0;
+	if (now && strcmp(now, mode) == 0)
+		rc = 0;
+	else if (now || (step & 0xff) == SQLITE_BUSY || (step & 0xff) == SQLITE_LOCKED)
+		rc = gx_fail(err, GX_ECONFLICT, NULL, "the database is in use by another connection");
+	else
+		rc = gx_fail(err, GX_EINTERNAL, NULL, "storage error: %s", sqlite3_errmsg(store->db));
+	sqlite3_finalize(stmt);
+	sqlite3_busy_timeout(store->db, BUSY_TIMEOUT_MS);
+	return rc;
+}
+
+/* fsync(2) of the database file: what synchronous=OFF left in the kernel's cache reaches the
+ * disk (Linux syncs a file's data whichever descriptor asks). */
+static int sync_file(struct store *store, struct gx_error *err)
+{
+	const char *path = sqlite3_db_filename(store->db, "main");
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	int rc = fd >= 0 && fsync(fd) == 0 ? 0 : -1;
+	if (fd >= 0)
+		close(fd);
+	return rc == 0 ? 0 : gx_fail(err, GX_EINTERNAL, NULL, "cannot sync the database file");
+}
+
+int store_unjournaled_load(struct store *store, int on, struct gx_error *err)
+{
+	char mark[64];
+	if (on) {
+		snprintf(mark, sizeof mark, "PRAGMA application_id=%d", LOADING_MARK);
+		if (run_sql(store, mark, err) < 0)
+			return GX_EINTERNAL;
+		int rc = set_journal_mode(store, "PRAGMA journal_mode=OFF", "off", err);
+		if (rc < 0) {
+			run_sql(store, "PRAGMA application_id=0", NULL);
+			return rc;
+		}
+		return run_sql(store, "PRAGMA synchronous=OFF", err);
+	}
+	/* The data on disk first, and only then, durably, the mark gone. */
+	if (sync_file(store, err) < 0 ||
+	    set_journal_mode(store, "PRAGMA journal_mode=WAL", "wal", err) < 0 ||
+	    run_sql(store, "PRAGMA synchronous=FULL; PRAGMA application_id=0", err) < 0)
+		return GX_EINTERNAL;
+	return run_sql(store, "PRAGMA wal_checkpoint(TRUNCATE)", err);
+}
+
+/* A file whose unjournaled load never finished may be torn anywhere: never used. */
+static int check_not_loading(struct store *store, const char *path, struct gx_error *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	int loading = sqlite3_prepare_v2(store->db, "PRAGMA application_id", -1, &stmt, NULL) ==
+	                      SQLITE_OK &&
+	              sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int(stmt, 0) == LOADING_MARK;
+	sqlite3_finalize(stmt);
+	if (!loading)
+		return 0;
+	return gx_fail(err, GX_ECONFLICT, NULL,
+	               "%s: a demo data load into this new database was interrupted, so the file "
+	               "is incomplete; delete it (and any %s-wal and %s-shm) and start again",
+	               path, path, path);
+}
+
 /* SQLite counts every allocation under a global mutex for sqlite3_memory_used(), which Guanxi
  * never reads: ~3% of a 360 view. Must precede SQLite's initialisation; store is its only user. */
 static void configure_sqlite(void)
@@ -150,7 +230,7 @@ int store_open(struct store **out, const char *path, struct gx_error *err)
 		store_close(store);
 		return GX_EINTERNAL;
 	}
-	sqlite3_busy_timeout(store->db, 10000);
+	sqlite3_busy_timeout(store->db, BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(store->db, 1);
 	static const char pragmas[] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 	                              "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
@@ -160,6 +240,10 @@ int store_open(struct store **out, const char *path, struct gx_error *err)
 		        sqlite3_errmsg(store->db));
 		store_close(store);
 		return GX_EINTERNAL;
+	}
+	if (check_not_loading(store, path, err) < 0) {
+		store_close(store);
+		return GX_ECONFLICT;
 	}
 	*out = store;
 	return 0;

@@ -70,6 +70,13 @@ int store_backup(struct store *store, const char *dest_path, struct gx_error *er
  * commits may be lost on power failure but the file never corrupts. Off restores FULL. */
 int store_bulk_mode(struct store *store, int on, struct gx_error *err);
 
+/* Filling a new database that holds nothing of value yet (demo data) at the cost of writing the
+ * file once: no journal and no syncs until off, which syncs the file and returns to WAL with
+ * FULL. Meanwhile the file's header marks it as being loaded: if the load never finishes (a
+ * crash, a kill -9), store_open refuses the file, which may be torn, with a message saying to
+ * delete it. Needs the only connection to the file: GX_ECONFLICT when others are open. */
+int store_unjournaled_load(struct store *store, int on, struct gx_error *err);
+
 /* Substring search over folded documents (text_fold() output), one index per record kind.
  * The backend picks the structure: SQLite uses an FTS5 trigram index for needles of three or more
  * characters and, for shorter ones (trigrams cannot answer those), an FTS5 index of single CJK

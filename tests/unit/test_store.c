@@ -1,7 +1,7 @@
 /* test_store.c — store/sqlite: migrations (fresh, repeated, refused when the file is newer than
  * the binary), nested transactions, the statement cache, constraint errors mapped to GX_E* codes,
  * online backup, the search sources (the guanxi_short index below three code points, FTS5
- * trigram from three, in Chinese too) and bulk mode. Every test gets a fresh database file in its
+ * trigram from three, in Chinese too), bulk mode and unjournaled loads. Every test gets a fresh database file in its
  * own temp directory. */
 #include "testdb.h"
 
@@ -644,6 +644,65 @@ static void test_bulk_mode_toggles_durability(void **state)
 	store_done(stmt);
 }
 
+static const char *journal_mode(struct store *store)
+{
+	static char mode[16];
+	struct gx_error err = {0};
+	struct store_stmt *stmt = store_prepare(store, "PRAGMA journal_mode", &err);
+	assert_int_equal(store_step(stmt, &err), STORE_ROW);
+	snprintf(mode, sizeof mode, "%s", store_col_text(stmt, 0));
+	store_done(stmt);
+	return mode;
+}
+
+static void test_unjournaled_load_ends_durable_in_wal(void **state)
+{
+	struct fixture *fx = *state;
+	struct gx_error err = {0};
+	assert_int_equal(store_unjournaled_load(fx->store, 1, &err), 0);
+	assert_string_equal(journal_mode(fx->store), "off");
+	assert_int_equal(query_int(fx->store, "PRAGMA synchronous"), 0);
+	assert_int_not_equal(query_int(fx->store, "PRAGMA application_id"), 0);
+	assert_int_equal(store_begin(fx->store, &err), 0);
+	insert_user(fx->store, "loaded");
+	assert_int_equal(store_commit(fx->store, &err), 0);
+	assert_int_equal(store_unjournaled_load(fx->store, 0, &err), 0);
+	assert_string_equal(journal_mode(fx->store), "wal");
+	assert_int_equal(query_int(fx->store, "PRAGMA synchronous"), 2);
+	assert_int_equal(query_int(fx->store, "PRAGMA application_id"), 0);
+	store_close(fx->store);
+	assert_int_equal(store_open(&fx->store, fx->path, &err), 0);
+	assert_int_equal(count_rows(fx->store, "users"), 1);
+}
+
+/* The mark of a load that never finished (what a crash leaves): the file is refused. */
+static void test_unfinished_unjournaled_load_is_refused(void **state)
+{
+	struct fixture *fx = *state;
+	struct gx_error err = {0};
+	assert_int_equal(store_unjournaled_load(fx->store, 1, &err), 0);
+	store_close(fx->store);
+	fx->store = NULL;
+	assert_int_equal(store_open(&fx->store, fx->path, &err), GX_ECONFLICT);
+	assert_null(fx->store);
+	assert_non_null(strstr(err.message, "interrupted"));
+	assert_non_null(strstr(err.message, fx->path));
+}
+
+/* Another connection to the file: the journal cannot go, and nothing is left marked. */
+static void test_unjournaled_load_needs_the_only_connection(void **state)
+{
+	struct fixture *fx = *state;
+	struct gx_error err = {0};
+	struct store *other = NULL;
+	assert_int_equal(store_open(&other, fx->path, &err), 0);
+	assert_int_equal(count_rows(other, "users"), 0); /* holds its view of the WAL */
+	assert_int_equal(store_unjournaled_load(fx->store, 1, &err), GX_ECONFLICT);
+	assert_string_equal(journal_mode(fx->store), "wal");
+	assert_int_equal(query_int(fx->store, "PRAGMA application_id"), 0);
+	store_close(other);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -677,6 +736,9 @@ int main(void)
 	    T(test_search_put_replaces_and_removes),
 	    T(test_search_indexes_are_separate),
 	    T(test_bulk_mode_toggles_durability),
+	    T(test_unjournaled_load_ends_durable_in_wal),
+	    T(test_unfinished_unjournaled_load_is_refused),
+	    T(test_unjournaled_load_needs_the_only_connection),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, testdb_group_setup, NULL);
