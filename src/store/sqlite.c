@@ -149,9 +149,11 @@ static int set_journal_mode(struct store *store, const char *sql, const char *mo
 	if (now && strcmp(now, mode) == 0)
 		rc = 0;
 	else if (now || (step & 0xff) == SQLITE_BUSY || (step & 0xff) == SQLITE_LOCKED)
-		rc = gx_fail(err, GX_ECONFLICT, NULL, "the database is in use by another connection");
+		rc = gx_fail(err, GX_ECONFLICT, NULL,
+		             "the database is in use by another connection");
 	else
-		rc = gx_fail(err, GX_EINTERNAL, NULL, "storage error: %s", sqlite3_errmsg(store->db));
+		rc = gx_fail(err, GX_EINTERNAL, NULL, "storage error: %s",
+		             sqlite3_errmsg(store->db));
 	sqlite3_finalize(stmt);
 	sqlite3_busy_timeout(store->db, BUSY_TIMEOUT_MS);
 	return rc;
@@ -195,9 +197,9 @@ int store_unjournaled_load(struct store *store, int on, struct gx_error *err)
 static int check_not_loading(struct store *store, const char *path, struct gx_error *err)
 {
 	sqlite3_stmt *stmt = NULL;
-	int loading = sqlite3_prepare_v2(store->db, "PRAGMA application_id", -1, &stmt, NULL) ==
-	                      SQLITE_OK &&
-	              sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int(stmt, 0) == LOADING_MARK;
+	int loading =
+	    sqlite3_prepare_v2(store->db, "PRAGMA application_id", -1, &stmt, NULL) == SQLITE_OK &&
+	    sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int(stmt, 0) == LOADING_MARK;
 	sqlite3_finalize(stmt);
 	if (!loading)
 		return 0;

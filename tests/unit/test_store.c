@@ -1,8 +1,8 @@
 /* test_store.c — store/sqlite: migrations (fresh, repeated, refused when the file is newer than
  * the binary), nested transactions, the statement cache, constraint errors mapped to GX_E* codes,
  * online backup, the search sources (the guanxi_short index below three code points, FTS5
- * trigram from three, in Chinese too), bulk mode and unjournaled loads. Every test gets a fresh database file in its
- * own temp directory. */
+ * trigram from three, in Chinese too), bulk mode and unjournaled loads. Every test gets a fresh
+ * database file in its own temp directory. */
 #include "testdb.h"
 
 #include <sys/stat.h>
