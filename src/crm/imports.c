@@ -126,36 +126,64 @@ static const struct target account_targets[] = {
 };
 
 static const struct target interaction_targets[] = {
-    {"channel", "|channel|type|activitytype|渠道|方式|类型|沟通方式|", 0},
-    {"direction", "|direction|方向|呼叫方向|", 0},
-    {"occurred_at", "|occurredat|date|time|datetime|activitydate|createdate|时间|日期|发生时间|",
+    {"channel", "|channel|type|activitytype|渠道|方式|类型|沟通方式|联系类型|跟进方式|活动类型|",
      0},
-    {"duration_s", "|durations|duration|时长|通话时长|", 0},
-    {"subject", "|subject|主题|标题|", 0},
-    {"body", "|body|content|description|details|内容|记录|详情|", 0},
-    {"outcome", "|outcome|result|结果|", 0},
-    {"contact", "|contact|contactname|name|联系人|姓名|客户|", 0},
-    {"contact_phone", "|contactphone|phone|mobile|电话|手机|", 0},
-    {"contact_email", "|contactemail|email|邮箱|", 0},
-    {"account", "|account|accountname|company|公司|", 0},
+    {"direction", "|direction|calldirection|calltype|方向|呼叫方向|呼叫类型|通话方向|", 0},
+    {"occurred_at",
+     "|occurredat|date|time|datetime|activitydate|createdate|calltime|starttime|时间|日期|发生时间|"
+     "沟通时间|联系时间|跟进时间|跟进日期|拜访时间|拜访日期|通话时间|开始时间|",
+     0},
+    {"duration_s",
+     "|durations|duration|callduration|durationseconds|时长|通话时长|通话时长秒|时长秒|持续时间|",
+     0},
+    {"subject", "|subject|topic|主题|标题|事由|摘要|", 0},
+    {"body", "|body|content|description|details|notes|内容|记录|详情|沟通内容|跟进内容|备注|", 0},
+    {"outcome", "|outcome|result|结果|跟进结果|处理结果|", 0},
+    {"contact", "|contact|contactname|name|联系人|联系人姓名|姓名|客户|客户姓名|", 0},
+    {"contact_phone",
+     "|contactphone|phone|phonenumber|mobile|mobilephone|电话|手机|手机号|手机号码|电话号码|"
+     "联系电话|联系人电话|联系人手机|客户电话|客户手机|",
+     0},
+    {"contact_email",
+     "|contactemail|email|emailaddress|邮箱|电子邮件|电子邮箱|联系人邮箱|客户邮箱|", 0},
+    {"account",
+     "|account|accountname|company|companyname|公司|公司名称|客户名称|客户公司|单位|单位名称|"
+     "企业名称|",
+     0},
     {"contact_id", "|contactid|", 0},
     {"account_id", "|accountid|", 0},
-    {"external_id", "|id|externalid|activityid|编号|", 0},
+    {"external_id", "|id|externalid|activityid|编号|记录编号|记录id|活动编号|", 0},
 };
 
 static const struct target order_targets[] = {
-    {"external_ref", "|externalref|ordernumber|orderno|orderid|order|订单号|订单编号|单号|", 0},
-    {"ordered_at", "|orderedat|orderdate|date|createdate|下单时间|订单日期|日期|时间|", 0},
-    {"amount", "|amount|total|totalamount|ordertotal|金额|总金额|订单金额|", 0},
-    {"cost", "|cost|成本|", 0},
-    {"currency", "|currency|币种|货币|", 0},
-    {"status", "|status|orderstatus|状态|订单状态|", 0},
-    {"source", "|source|来源|", 0},
-    {"lines", "|lines|", 0},
-    {"contact", "|contact|contactname|name|联系人|姓名|客户|", 0},
-    {"contact_phone", "|contactphone|phone|mobile|电话|手机|", 0},
-    {"contact_email", "|contactemail|email|邮箱|", 0},
-    {"account", "|account|accountname|company|公司|", 0},
+    {"external_ref",
+     "|externalref|ordernumber|orderno|orderid|order|salesorder|订单号|订单编号|单号|单据编号|"
+     "销售单号|",
+     0},
+    {"ordered_at",
+     "|orderedat|orderdate|date|createdate|下单时间|下单日期|订单日期|订单时间|单据日期|开单日期|"
+     "成交日期|日期|时间|",
+     0},
+    {"amount",
+     "|amount|total|totalamount|ordertotal|grandtotal|金额|总金额|订单金额|金额元|订单总额|"
+     "销售金额|实收金额|价税合计|含税金额|",
+     0},
+    {"cost", "|cost|totalcost|成本|成本金额|总成本|", 0},
+    {"currency", "|currency|currencycode|币种|币别|货币|", 0},
+    {"status", "|status|orderstatus|状态|订单状态|单据状态|", 0},
+    {"source", "|source|来源|订单来源|", 0},
+    {"lines", "|lines|明细|订单明细|", 0},
+    {"contact", "|contact|contactname|name|联系人|联系人姓名|姓名|客户|客户姓名|", 0},
+    {"contact_phone",
+     "|contactphone|phone|phonenumber|mobile|mobilephone|电话|手机|手机号|手机号码|电话号码|"
+     "联系电话|联系人电话|联系人手机|客户电话|客户手机|",
+     0},
+    {"contact_email",
+     "|contactemail|email|emailaddress|邮箱|电子邮件|电子邮箱|联系人邮箱|客户邮箱|", 0},
+    {"account",
+     "|account|accountname|company|companyname|公司|公司名称|客户名称|客户公司|单位|单位名称|"
+     "企业名称|",
+     0},
     {"contact_id", "|contactid|", 0},
     {"account_id", "|accountid|", 0},
 };
@@ -536,20 +564,32 @@ static int build_mapping(struct crm_ctx *ctx, const struct source *src,
 		m->target[c] = target;
 	}
 	json_decref(saved);
-	/* What a row cannot do without. */
-	static const char *const needed[][3] = {
-	    [K_ACCOUNTS] = {"name", NULL, NULL},
-	    [K_CONTACTS] = {"name", "first_name", "last_name"},
-	    [K_INTERACTIONS] = {"channel", NULL, NULL},
-	    [K_ORDERS] = {"amount", NULL, NULL},
+	return 0;
+}
+
+/* What a file cannot do without: a column for one field of each group (contacts: a name or
+ * its parts; orders: an amount or lines to add up, and a date). */
+static int check_needed(const struct mapping *m, struct gx_error *err)
+{
+	static const char *const needed[][2][3] = {
+	    [K_ACCOUNTS] = {{"name", NULL, NULL}, {NULL, NULL, NULL}},
+	    [K_CONTACTS] = {{"name", "first_name", "last_name"}, {NULL, NULL, NULL}},
+	    [K_INTERACTIONS] = {{"channel", NULL, NULL}, {NULL, NULL, NULL}},
+	    [K_ORDERS] = {{"amount", "lines", NULL}, {"ordered_at", NULL, NULL}},
 	};
-	int have = 0;
-	for (int i = 0; i < 3 && needed[m->kind][i]; i++)
-		have |= used[target_of(m->kind, needed[m->kind][i])];
-	if (!have)
-		return gx_fail(err, GX_EVALIDATION, "mapping",
-		               "no column is mapped to %s, which %s need", needed[m->kind][0],
-		               kind_names[m->kind]);
+	for (int g = 0; g < 2 && needed[m->kind][g][0]; g++) {
+		const char *const *group = needed[m->kind][g];
+		int have = 0;
+		for (int i = 0; i < 3 && group[i]; i++)
+			for (size_t c = 0; c < m->ncols; c++)
+				have |= m->target[c] == target_of(m->kind, group[i]);
+		if (!have)
+			return gx_fail(err, GX_EVALIDATION, "mapping",
+			               "no column is mapped to %s%s%s, which %s need", group[0],
+			               m->kind == K_ORDERS && group[1] ? " or " : "",
+			               m->kind == K_ORDERS && group[1] ? group[1] : "",
+			               kind_names[m->kind]);
+	}
 	return 0;
 }
 
@@ -778,6 +818,97 @@ static const char *word_of(const char *value, const char *const (*words)[2], siz
 	return value;
 }
 
+/* Words of call logs and activity exports that hold a direction (a cell is lower case here):
+ * "Inbound", "incoming", "in", 呼入, 来电, 未接来电, 收到; "outgoing", 呼出, 去电, 外呼, 发出. */
+static const char *direction_of(const char *v)
+{
+	static const char *const in[] = {"呼入", "来电", "打入", "接听",
+	                                 "收到", "接收", "来信", "received"};
+	static const char *const out[] = {"呼出", "去电", "拨出", "外呼",
+	                                  "发出", "发送", "回复", "sent"};
+	if (strncmp(v, "in", 2) == 0 || strcmp(v, "入") == 0)
+		return "inbound";
+	if (strncmp(v, "out", 3) == 0 || strcmp(v, "出") == 0)
+		return "outbound";
+	for (size_t i = 0; i < COUNT(in); i++)
+		if (strstr(v, in[i]))
+			return "inbound";
+	for (size_t i = 0; i < COUNT(out); i++)
+		if (strstr(v, out[i]))
+			return "outbound";
+	return v;
+}
+
+/* A length of time in seconds as call logs write it: "325", "05:30", "1:02:03", "90s",
+ * "5 min", "5分30秒", "5分钟", "1小时5分". -1 when it is none of those. */
+static long long parse_duration(const char *s)
+{
+	static const struct {
+		const char *unit;
+		long long seconds;
+	} units[] = {
+	    {"hours", 3600}, {"hour", 3600}, {"hrs", 3600},   {"hr", 3600},   {"h", 3600},
+	    {"小时", 3600},  {"时", 3600},   {"minutes", 60}, {"minute", 60}, {"mins", 60},
+	    {"min", 60},     {"m", 60},      {"分钟", 60},    {"分", 60},     {"seconds", 1},
+	    {"second", 1},   {"secs", 1},    {"sec", 1},      {"s", 1},       {"秒钟", 1},
+	    {"秒", 1},
+	};
+	long long total = 0, part[3];
+	int n = 0, colons = 0;
+	const char *p = s;
+	for (;;) { /* [[h:]m:]s */
+		if (*p < '0' || *p > '9' || n == 3)
+			break;
+		char *end;
+		part[n++] = strtoll(p, &end, 10);
+		p = end;
+		if (*p != ':')
+			break;
+		colons++;
+		p++;
+	}
+	if (n > 0 && !*p && colons == n - 1) {
+		for (int i = 0; i < n; i++) {
+			if ((i > 0 && part[i] >= 60) || part[i] > 100000000 || total > 100000000)
+				return -1;
+			total = total * 60 + part[i];
+		}
+		return total > 100000000 ? -1 : total;
+	}
+	long long last_unit = 0;
+	int any = 0;
+	for (p = s; *p;) {
+		while (*p == ' ')
+			p++;
+		if (*p < '0' || *p > '9')
+			return -1;
+		char *end;
+		long long v = strtoll(p, &end, 10);
+		p = end;
+		while (*p == ' ')
+			p++;
+		long long unit = 0;
+		for (size_t i = 0; i < COUNT(units) && !unit; i++) {
+			size_t len = strlen(units[i].unit);
+			if (strncasecmp(p, units[i].unit, len) == 0 &&
+			    !(p[len] >= 'a' && p[len] <= 'z')) {
+				unit = units[i].seconds;
+				p += len;
+			}
+		}
+		if (!unit && !*p && last_unit == 60)
+			unit = 1; /* "5分30": the seconds after the minutes */
+		if (!unit || v > 100000000 || (last_unit && unit >= last_unit))
+			return -1;
+		total += v * unit;
+		last_unit = unit;
+		any = 1;
+		while (*p == ' ')
+			p++;
+	}
+	return any && total <= 100000000 ? total : -1;
+}
+
 /* Splits a list cell at ; , 、 ， | or newlines into a JSON array of distinct strings. */
 static json_t *split_list(const char *s)
 {
@@ -897,6 +1028,20 @@ struct run {
 static const char *header_of(const struct run *run, size_t col)
 {
 	return table_cell(&run->src.table, 0, col);
+}
+
+/* The column a record field came from, for a reject: "direction" -> "方向", "lines[2].qty" ->
+ * the lines column; the field itself when no column maps to it. */
+static const char *column_for(const struct run *run, const char *field)
+{
+	size_t n = field ? strcspn(field, "[.") : 0;
+	for (size_t c = 0; n && c < run->map.ncols; c++) {
+		int target = run->map.target[c];
+		const char *name = target >= 0 ? kinds[run->map.kind].targets[target].name : NULL;
+		if (name && strlen(name) == n && strncmp(name, field, n) == 0 && *header_of(run, c))
+			return header_of(run, c);
+	}
+	return field;
 }
 
 static void set_text(json_t *record, const char *field, const char *value)
@@ -1035,6 +1180,16 @@ static int put_value(struct run *run, struct prow *r, json_t *record, const char
 		set_text(record, f->name, text);
 		return 0;
 	case F_COUNT:
+		if (strcmp(f->name, "duration_s") == 0) {
+			long long seconds = parse_duration(v);
+			if (seconds < 0)
+				return reject(r, header,
+				              "\"%s\" is not a duration (seconds, 05:30, 5分30秒)",
+				              v);
+			json_object_set_new(record, f->name, json_integer(seconds));
+			return 0;
+		}
+		/* fall through */
 	case F_REF:
 	case F_USER: {
 		char *end;
@@ -1063,7 +1218,9 @@ static int put_value(struct run *run, struct prow *r, json_t *record, const char
 	}
 	case F_ENUM: {
 		char *lower = strdup(v);
-		for (char *p = lower; p && *p; p++)
+		if (!lower)
+			return reject(r, header, "out of memory");
+		for (char *p = lower; *p; p++)
 			if (*p >= 'A' && *p <= 'Z')
 				*p = (char)(*p - 'A' + 'a');
 		const char *word = lower;
@@ -1072,16 +1229,22 @@ static int put_value(struct run *run, struct prow *r, json_t *record, const char
 		else if (strcmp(f->name, "status") == 0)
 			word = word_of(lower, status_words, COUNT(status_words));
 		else if (strcmp(f->name, "direction") == 0)
-			word = strstr(lower, "in") == lower || strstr(lower, "呼入") ||
-			               strstr(lower, "来电")
-			           ? "inbound"
-			       : strstr(lower, "out") == lower || strstr(lower, "呼出") ||
-			               strstr(lower, "去电")
-			           ? "outbound"
-			           : lower;
-		set_text(record, f->name, word);
+			word = direction_of(lower);
+		int known = 0;
+		for (const char *const *c = f->choices; *c && !known; c++)
+			known = strcmp(*c, word) == 0;
+		if (!known) {
+			struct buf list = {0};
+			for (const char *const *c = f->choices; *c; c++)
+				buf_printf(&list, "%s%s", c == f->choices ? "" : ", ", *c);
+			reject(r, header, "\"%s\" is not a %s (%s)", v, f->name,
+			       buf_text(&list) ? buf_text(&list) : "");
+			buf_free(&list);
+		} else {
+			set_text(record, f->name, word);
+		}
 		free(lower);
-		return 0;
+		return r->status;
 	}
 	case F_CURRENCY: {
 		char up[8] = "";
@@ -1164,9 +1327,18 @@ static void convert_row(struct run *run, size_t row, struct prow *r)
 	const struct record_kind *kind = kinds[run->map.kind].kind;
 	if (r->status == 0 && (run->map.kind == K_CONTACTS || run->map.kind == K_ACCOUNTS) &&
 	    !json_object_get(record, "name"))
-		reject(r, "name", "name is required");
+		reject(r, column_for(run, "name"), "name is required");
+	/* A visit is made by us unless the file says otherwise (visit logs have no direction). */
+	const char *channel = json_string_value(json_object_get(record, "channel"));
+	if (r->status == 0 && run->map.kind == K_INTERACTIONS &&
+	    !json_object_get(record, "direction") && channel && strcmp(channel, "visit") == 0)
+		set_text(record, "direction", "outbound");
+	if (r->status == 0 && run->map.kind == K_INTERACTIONS && channel &&
+	    !json_object_get(record, "direction"))
+		reject(r, column_for(run, "direction"),
+		       "direction is required: inbound or outbound (呼入, 呼出)");
 	if (r->status == 0 && records_check_body(kind, record, 1, &e) < 0)
-		reject(r, e.field, "%s", e.message);
+		reject(r, column_for(run, e.field), "%s", e.message);
 	if (r->status == 0 && run->map.kind == K_CONTACTS) {
 		struct crm_ctx wctx = {
 		    .store = NULL, .config = &run->config, .actor = run->ctx->actor};
@@ -1457,7 +1629,7 @@ static int64_t owner_id(struct run *run, struct prow *r, struct gx_error *err)
 	int64_t id = lookup_id(run, "SELECT id FROM users WHERE username = ? AND active = 1",
 	                       r->owner, NULL, err);
 	if (id == 0)
-		reject(r, "owner", "no active user called \"%s\"", r->owner);
+		reject(r, column_for(run, "owner"), "no active user called \"%s\"", r->owner);
 	return id;
 }
 
@@ -1692,7 +1864,7 @@ static int guarded(struct run *run, struct prow *r, int rc, const struct gx_erro
 	if (rc == GX_EVALIDATION || rc == GX_ECONFLICT || rc == GX_ENOTFOUND ||
 	    rc == GX_EFORBIDDEN) {
 		store_rollback_to(run->ctx->store);
-		reject(r, e->field, "%s", e->message);
+		reject(r, column_for(run, e->field), "%s", e->message);
 		return 0;
 	}
 	if (rc < 0) {
@@ -1726,6 +1898,187 @@ static int update_matched(struct run *run, struct prow *r, int64_t id, json_t *e
 	}
 	json_decref(patch);
 	return rc < 0 ? rc : updated;
+}
+
+/* Interactions and orders: the contact a row names (by phone, email, then name) and the
+ * account (by name, never made here) into body as ids; the owner as the interaction's user. */
+static int resolve_refs(struct run *run, struct prow *r, json_t *body, int64_t owner,
+                        struct gx_error *e)
+{
+	int rc = 0;
+	if (!json_object_get(body, "contact_id") &&
+	    (r->contact_phone || r->contact_email || r->contact)) {
+		char e164[32] = "";
+		int64_t contact = 0;
+		if (r->contact_phone &&
+		    phone_to_e164(r->contact_phone, run->config.region, e164, sizeof e164) == 0)
+			contact = lookup_id(run,
+			                    "SELECT contact_id FROM contact_phones WHERE e164 = ? "
+			                    "ORDER BY contact_id LIMIT 1",
+			                    e164, NULL, e);
+		if (contact == 0 && r->contact_email) {
+			char lower[300];
+			snprintf(lower, sizeof lower, "%s", r->contact_email);
+			for (char *p = lower; *p; p++)
+				if (*p >= 'A' && *p <= 'Z')
+					*p = (char)(*p - 'A' + 'a');
+			contact = lookup_id(run,
+			                    "SELECT contact_id FROM contact_emails WHERE email = ? "
+			                    "ORDER BY contact_id LIMIT 1",
+			                    lower, NULL, e);
+		}
+		if (contact == 0 && r->contact)
+			contact = lookup_id(run, "SELECT MIN(id) FROM contacts WHERE name = ?",
+			                    r->contact, NULL, e);
+		if (contact < 0)
+			rc = (int)contact;
+		else if (contact == 0)
+			rc = gx_fail(e, GX_EVALIDATION,
+			             r->contact_phone   ? "contact_phone"
+			             : r->contact_email ? "contact_email"
+			                                : "contact",
+			             "no contact \"%s\"",
+			             r->contact_phone   ? r->contact_phone
+			             : r->contact_email ? r->contact_email
+			                                : r->contact);
+		else
+			json_object_set_new(body, "contact_id", json_integer(contact));
+	}
+	if (rc == 0 && !json_object_get(body, "account_id") && r->account) {
+		int64_t account = account_id(run, r, 0, e);
+		if (account < 0)
+			rc = (int)account;
+		else if (account == 0)
+			rc = gx_fail(e, GX_EVALIDATION, "account", "no account \"%s\"", r->account);
+		else
+			json_object_set_new(body, "account_id", json_integer(account));
+	}
+	if (rc == 0 && r->owner && run->map.kind == K_INTERACTIONS)
+		json_object_set_new(body, "user_id", json_integer(owner));
+	return rc;
+}
+
+/* An interaction already stored that says everything the row says (the same customer,
+ * channel, direction and moment, and no other subject, body, outcome or duration): an
+ * export imported back, or a call log sent again with its dates written another way. 0 when
+ * there is none. Only an exact match: two calls logged at the same date are both kept. */
+static int64_t match_interaction(struct run *run, const json_t *body, struct gx_error *err)
+{
+	const char *at = json_string_value(json_object_get(body, "occurred_at"));
+	const char *channel = json_string_value(json_object_get(body, "channel"));
+	const char *direction = json_string_value(json_object_get(body, "direction"));
+	const json_t *contact = json_object_get(body, "contact_id");
+	const json_t *account = json_object_get(body, "account_id");
+	int64_t t;
+	if (!at || !channel || !direction || clock_parse(at, &t) < 0 ||
+	    (!json_is_integer(contact) && !json_is_integer(account)))
+		return 0;
+	struct store_stmt *stmt = store_prepare(
+	    run->ctx->store,
+	    json_is_integer(contact)
+	        ? "SELECT id FROM interactions WHERE contact_id = ? AND occurred_at = ? AND "
+	          "channel = ? AND direction = ? ORDER BY id LIMIT 16"
+	        : "SELECT id FROM interactions WHERE account_id = ? AND occurred_at = ? AND "
+	          "channel = ? AND direction = ? ORDER BY id LIMIT 16",
+	    err);
+	if (!stmt)
+		return GX_EINTERNAL;
+	store_bind_int(stmt, 1, json_integer_value(json_is_integer(contact) ? contact : account));
+	store_bind_int(stmt, 2, t);
+	store_bind_text(stmt, 3, channel);
+	store_bind_text(stmt, 4, direction);
+	int64_t ids[16];
+	size_t n = 0;
+	int rc;
+	while ((rc = store_step(stmt, err)) == STORE_ROW && n < COUNT(ids))
+		ids[n++] = store_col_int(stmt, 0);
+	store_done(stmt);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		json_t *old = NULL;
+		struct gx_error ignored = {0};
+		if (records_get(run->ctx, &interaction_kind, ids[i], &old, &ignored) < 0)
+			continue; /* not the actor's to see */
+		json_t *patch = patch_for(&interaction_kind, old, body);
+		size_t differs = json_object_size(patch);
+		json_decref(patch);
+		json_decref(old);
+		if (!differs)
+			return ids[i];
+	}
+	return 0;
+}
+
+/* An interaction row: the one with the row's external id is updated when the row says
+ * something new about it (a duplicate otherwise); one that says the same as a stored record
+ * is a duplicate; anything else is created. */
+static int write_interaction(struct run *run, struct prow *r, int64_t id, json_t *body,
+                             struct gx_error *e)
+{
+	int rc = 0;
+	if (id > 0) {
+		rc = update_matched(run, r, id, body, e);
+		if (rc >= 0) {
+			if (rc == 1)
+				run->progress.updated++;
+			else
+				run->progress.duplicates++;
+			rc = put_keys(run, r, id, e);
+		}
+		return rc;
+	}
+	if ((id = match_interaction(run, body, e)) < 0)
+		return (int)id;
+	if (id > 0) {
+		run->progress.duplicates++;
+		return put_keys(run, r, id, e);
+	}
+	json_t *out = NULL;
+	rc = records_create(run->ctx, &interaction_kind, body, &out, e);
+	id = rc == 0 ? json_integer_value(json_object_get(out, "id")) : 0;
+	json_decref(out);
+	if (rc == 0) {
+		run->progress.created++;
+		rc = put_keys(run, r, id, e);
+	}
+	return rc;
+}
+
+/* The version of the order under the body's source and external_ref, 0 when there is none. */
+static int64_t order_version(struct run *run, const json_t *body, struct gx_error *err)
+{
+	const char *ref = json_string_value(json_object_get(body, "external_ref"));
+	if (!ref)
+		return 0;
+	return lookup_id(run, "SELECT version FROM orders WHERE source = ? AND external_ref = ?",
+	                 json_string_value(json_object_get(body, "source")), ref, err);
+}
+
+/* An order row through orders_put (idempotent by source and external_ref): created, updated
+ * when the ERP changed it, or a duplicate when the stored order already says all that. */
+static int write_order(struct run *run, struct prow *r, json_t *body, struct gx_error *e)
+{
+	if (!json_object_get(body, "source"))
+		json_object_set_new(body, "source", json_string("import"));
+	int64_t version = order_version(run, body, e);
+	if (version < 0)
+		return (int)version;
+	json_t *out = NULL;
+	int created = 1;
+	int rc = orders_put(run->ctx, body, &out, &created, e);
+	int64_t id = rc == 0 ? json_integer_value(json_object_get(out, "id")) : 0;
+	int64_t now = rc == 0 ? json_integer_value(json_object_get(out, "version")) : 0;
+	json_decref(out);
+	if (rc < 0)
+		return rc;
+	if (created)
+		run->progress.created++;
+	else if (now != version)
+		run->progress.updated++;
+	else
+		run->progress.duplicates++;
+	return put_keys(run, r, id, e);
 }
 
 static int write_row(struct run *run, struct prow *r, struct gx_error *err)
@@ -1795,84 +2148,13 @@ static int write_row(struct run *run, struct prow *r, struct gx_error *err)
 		}
 		return guarded(run, r, rc < 0 ? rc : 0, rc < 0 ? &e : err);
 	}
-	{
-		json_t *body = json_deep_copy(r->record);
-		if (!json_object_get(body, "contact_id") &&
-		    (r->contact_phone || r->contact_email || r->contact)) {
-			char e164[32] = "";
-			int64_t contact = 0;
-			if (r->contact_phone) {
-				if (phone_to_e164(r->contact_phone, run->config.region, e164,
-				                  sizeof e164) == 0)
-					contact =
-					    lookup_id(run,
-					              "SELECT contact_id FROM contact_phones WHERE "
-					              "e164 = ? ORDER BY contact_id LIMIT 1",
-					              e164, NULL, &e);
-			}
-			if (contact == 0 && r->contact_email) {
-				char lower[300];
-				snprintf(lower, sizeof lower, "%s", r->contact_email);
-				for (char *p = lower; *p; p++)
-					if (*p >= 'A' && *p <= 'Z')
-						*p = (char)(*p - 'A' + 'a');
-				contact = lookup_id(run,
-				                    "SELECT contact_id FROM contact_emails WHERE "
-				                    "email = ? ORDER BY contact_id LIMIT 1",
-				                    lower, NULL, &e);
-			}
-			if (contact == 0 && r->contact)
-				contact =
-				    lookup_id(run, "SELECT MIN(id) FROM contacts WHERE name = ?",
-				              r->contact, NULL, &e);
-			if (contact < 0)
-				rc = (int)contact;
-			else if (contact == 0)
-				rc = gx_fail(&e, GX_EVALIDATION,
-				             r->contact_phone   ? "contact_phone"
-				             : r->contact_email ? "contact_email"
-				                                : "contact",
-				             "no contact \"%s\"",
-				             r->contact_phone   ? r->contact_phone
-				             : r->contact_email ? r->contact_email
-				                                : r->contact);
-			else
-				json_object_set_new(body, "contact_id", json_integer(contact));
-		}
-		if (rc == 0 && !json_object_get(body, "account_id") && r->account) {
-			int64_t account = account_id(run, r, 0, &e);
-			if (account < 0)
-				rc = (int)account;
-			else if (account == 0)
-				rc = gx_fail(&e, GX_EVALIDATION, "account", "no account \"%s\"",
-				             r->account);
-			else
-				json_object_set_new(body, "account_id", json_integer(account));
-		}
-		if (rc == 0 && r->owner && kind == K_INTERACTIONS)
-			json_object_set_new(body, "user_id", json_integer(owner));
-		json_t *out = NULL;
-		int created = 1;
-		if (rc == 0 && kind == K_ORDERS) {
-			if (!json_object_get(body, "source"))
-				json_object_set_new(body, "source", json_string("import"));
-			rc = orders_put(run->ctx, body, &out, &created, &e);
-		} else if (rc == 0) {
-			rc = records_create(run->ctx, kinds[kind].kind, body, &out, &e);
-		}
-		id = rc == 0 ? json_integer_value(json_object_get(out, "id")) : 0;
-		json_decref(out);
-		json_decref(body);
-		if (rc == 0 && !created) {
-			run->progress.updated++;
-			rc = put_keys(run, r, id, &e);
-			return guarded(run, r, rc, &e);
-		}
-	}
-	if (rc == 0) {
-		run->progress.created++;
-		rc = put_keys(run, r, id, &e);
-	}
+	json_t *body = json_deep_copy(r->record);
+	rc = resolve_refs(run, r, body, owner, &e);
+	if (rc == 0 && kind == K_INTERACTIONS)
+		rc = write_interaction(run, r, id, body, &e);
+	else if (rc == 0)
+		rc = write_order(run, r, body, &e);
+	json_decref(body);
 	return guarded(run, r, rc, &e);
 }
 
@@ -2920,6 +3202,8 @@ static int run_import(struct run *run, const char *data, size_t len, int64_t job
 	int rc = read_source(data, len, opt, &run->src, err);
 	if (rc == 0)
 		rc = build_mapping(ctx, &run->src, opt, &run->map, err);
+	if (rc == 0)
+		rc = check_needed(&run->map, err);
 	if (rc == 0 && !access_can_write(&ctx->actor, kinds[run->map.kind].kind->access))
 		rc = gx_fail(err, GX_EFORBIDDEN, NULL, "the %s role may not import %s",
 		             access_role_name(ctx->actor.role), role_kinds[run->map.kind]);
@@ -3060,8 +3344,11 @@ int imports_run(struct crm_ctx *ctx, const char *data, size_t len, const struct 
 	return rc;
 }
 
-int imports_propose(struct crm_ctx *ctx, const char *data, size_t len,
-                    const struct import_options *opt, json_t **out, struct gx_error *err)
+/* The proposal; with complete, a mapping without what the kind needs fails (an import),
+ * without, it is proposed all the same (the mapping step, for the user to complete). */
+static int proposal(struct crm_ctx *ctx, const char *data, size_t len,
+                    const struct import_options *opt, int complete, json_t **out,
+                    struct gx_error *err)
 {
 	struct run *run = run_new(ctx, opt);
 	if (!run)
@@ -3069,6 +3356,8 @@ int imports_propose(struct crm_ctx *ctx, const char *data, size_t len,
 	int rc = read_source(data, len, opt, &run->src, err);
 	if (rc == 0)
 		rc = build_mapping(ctx, &run->src, opt, &run->map, err);
+	if (rc == 0 && complete)
+		rc = check_needed(&run->map, err);
 	if (rc == 0) {
 		json_t *headers = json_array(), *fields = json_array();
 		for (size_t c = 0; c < run->map.ncols; c++)
@@ -3084,6 +3373,12 @@ int imports_propose(struct crm_ctx *ctx, const char *data, size_t len,
 	}
 	run_free(run);
 	return rc;
+}
+
+int imports_propose(struct crm_ctx *ctx, const char *data, size_t len,
+                    const struct import_options *opt, json_t **out, struct gx_error *err)
+{
+	return proposal(ctx, data, len, opt, 0, out, err);
 }
 
 /* ---- the server's job threads ------------------------------------------------------------- */
@@ -3203,13 +3498,13 @@ int imports_submit(struct crm_ctx *ctx, const char *db_path, const char *data, s
 	if (len == 0)
 		return gx_fail(err, GX_EVALIDATION, "file", "the file is empty");
 	/* A quick look now, so a file that cannot be imported fails the request itself. */
-	json_t *proposal = NULL;
-	int rc = imports_propose(ctx, data, len, opt, &proposal, err);
+	json_t *proposed = NULL;
+	int rc = proposal(ctx, data, len, opt, 1, &proposed, err);
 	if (rc < 0)
 		return rc;
-	const char *kind = json_string_value(json_object_get(proposal, "kind"));
+	const char *kind = json_string_value(json_object_get(proposed, "kind"));
 	if (!access_can_write(&ctx->actor, kinds[kind_of(kind)].kind->access)) {
-		json_decref(proposal);
+		json_decref(proposed);
 		return gx_fail(err, GX_EFORBIDDEN, NULL, "the %s role may not import %s",
 		               access_role_name(ctx->actor.role), kind);
 	}
@@ -3219,7 +3514,7 @@ int imports_submit(struct crm_ctx *ctx, const char *db_path, const char *data, s
 	char saved_kind[16];
 	if (opt->mapping_name &&
 	    (rc = load_saved(ctx, opt->mapping_name, &mapping, saved_kind, err)) < 0) {
-		json_decref(proposal);
+		json_decref(proposed);
 		return rc;
 	}
 	if (mapping && opt->mapping)
@@ -3230,9 +3525,9 @@ int imports_submit(struct crm_ctx *ctx, const char *db_path, const char *data, s
 	char hash[65];
 	file_hash(data, len, hash);
 	int64_t id = 0;
-	rc = insert_job(ctx, &job_opt, kind, json_string_value(json_object_get(proposal, "format")),
+	rc = insert_job(ctx, &job_opt, kind, json_string_value(json_object_get(proposed, "format")),
 	                hash, data, len, "queued", &id, err);
-	json_decref(proposal);
+	json_decref(proposed);
 	json_decref(mapping);
 	if (rc < 0)
 		return rc;

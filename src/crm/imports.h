@@ -62,7 +62,9 @@ int imports_cancel(struct crm_ctx *ctx, int64_t id, json_t **out, struct gx_erro
 void imports_shutdown(void);
 
 /* The mapping a file would get, without importing: {"kind","format","encoding","headers":[..],
- * "mapping":{header: field|null},"fields":[the kind's importable fields]}. */
+ * "mapping":{header: field|null},"fields":[the kind's importable fields]}. A mapping without a
+ * field the kind needs (an order's date, say) is proposed all the same, for the user to
+ * complete; imports_run and imports_submit refuse it (GX_EVALIDATION on "mapping"). */
 int imports_propose(struct crm_ctx *ctx, const char *data, size_t len,
                     const struct import_options *opt, json_t **out, struct gx_error *err);
 

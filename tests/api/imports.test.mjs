@@ -1,10 +1,13 @@
 // imports.test.mjs — imports as background jobs (raw and multipart uploads, dry run, status
 // polling, rejected rows, idempotency, cancel), saved mappings, and exports in CSV, XLSX and
-// vCard with the list filters, against the real binary.
+// vCard with the list filters, against the real binary. Then, on a database of their own, the
+// real-world files of every kind in turn — accounts, contacts, a call log with Chinese headers,
+// an ERP's orders — with exact dry-run and real-run outcomes, a second run that changes
+// nothing, and the records as the 360 views show them.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { ROOT, assertError, assertStatus, startServer } from './lib/server.mjs';
 
 const DATA = path.join(ROOT, 'tests/data');
@@ -136,4 +139,207 @@ test('exports: CSV with a filter, XLSX, vCard, and headers', async () => {
 	assert.match(text, /TEL;VALUE=uri;TYPE=cell:tel:\+8613800138000/);
 	assertError(await srv.api(admin, 'GET', '/api/v1/exports/accounts?format=vcf'), 422, 'validation_failed', 'format');
 	assertError(await srv.api(admin, 'GET', '/api/v1/exports/contacts?format=pdf'), 400, 'bad_request', 'format');
+});
+
+describe('real-world files of every kind into an empty database', () => {
+	let erp;
+	let token;
+	before(async () => {
+		erp = await startServer({ env: { GUANXI_DEMO_CONTACTS: '0' } });
+		token = await erp.loginAdmin();
+	});
+	after(async () => {
+		await erp.stopAndCheck();
+		await erp.cleanup();
+	});
+
+	const send = async (query, file) =>
+		assertStatus(await erp.api(token, 'POST', `/api/v1/imports${query}`, new Uint8Array(fs.readFileSync(path.join(DATA, file))), { 'content-type': 'text/csv' }), 202);
+	async function run(query, file) {
+		const queued = await send(query, file);
+		for (let i = 0; i < 200; i++) {
+			const job = assertStatus(await erp.api(token, 'GET', `/api/v1/imports/${queued.id}`), 200);
+			if (!['queued', 'running', 'cancelling'].includes(job.status)) {
+				assert.equal(job.status, 'done', job.message);
+				return job;
+			}
+			await new Promise((r) => setTimeout(r, 50));
+		}
+		throw new Error(`import ${queued.id} did not finish`);
+	}
+	const counts = (job) => ({ created: job.created, updated: job.updated, duplicates: job.duplicates, rejected: job.rejected });
+	const list = async (p) => assertStatus(await erp.api(token, 'GET', p), 200).data;
+	const one = async (p) => {
+		const rows = await list(p);
+		assert.equal(rows.length, 1, p);
+		return rows[0];
+	};
+
+	test('accounts.csv: detected as accounts; dry run, real run, the same file again', async () => {
+		const dry = await run('?dry_run=true', 'accounts.csv');
+		assert.equal(dry.kind, 'accounts');
+		assert.deepEqual(dry.mapping, { 'Account Name': 'name', Industry: 'industry', Website: 'website', Description: 'notes' });
+		assert.deepEqual(counts(dry), { created: 3, updated: 0, duplicates: 0, rejected: 0 });
+		assert.deepEqual(dry.rejects, []);
+		assert.deepEqual(await list('/api/v1/accounts'), [], 'a dry run writes nothing');
+
+		const real = await run('', 'accounts.csv');
+		assert.deepEqual(counts(real), { created: 3, updated: 0, duplicates: 0, rejected: 0 });
+		const accounts = await list('/api/v1/accounts?sort=name');
+		assert.deepEqual(
+			accounts.map((a) => [a.name, a.industry, a.website, a.notes]),
+			[
+				['Acme Trading Co.', 'trading', 'acme.example.com', 'Key account'],
+				['Pearl River Ltd', 'logistics', 'pearl.example.hk', null],
+				['鑫达科技', 'technology', 'xinda.example.cn', '深圳客户'],
+			],
+		);
+
+		const again = await run('', 'accounts.csv');
+		assert.deepEqual(counts(again), { created: 0, updated: 0, duplicates: 3, rejected: 0 });
+		assert.equal((await list('/api/v1/accounts')).length, 3);
+	});
+
+	test('the contacts the call log and the orders name', async () => {
+		const done = await run('', 'chinese_contacts_utf8.csv');
+		assert.deepEqual(counts(done), { created: 3, updated: 0, duplicates: 0, rejected: 0 });
+		// 李娜 joins the imported 鑫达科技; 华东贸易有限公司 is made for 张伟 and 王芳.
+		const xinda = await one(`/api/v1/accounts?q=${encodeURIComponent('鑫达科技')}`);
+		assert.equal((await one(`/api/v1/contacts?q=${encodeURIComponent('李娜')}`)).account_id, xinda.id);
+		assert.equal((await list('/api/v1/accounts')).length, 4);
+	});
+
+	test('a call log with Chinese headers: dry run, real run, again; the interactions on each 360', async () => {
+		const dry = await run('?dry_run=true', 'interactions_call_log.csv');
+		assert.equal(dry.kind, 'interactions', 'detected from the headers');
+		assert.deepEqual(dry.mapping, {
+			记录编号: 'external_id',
+			日期: 'occurred_at',
+			客户: 'contact',
+			联系电话: 'contact_phone',
+			邮箱: 'contact_email',
+			沟通方式: 'channel',
+			方向: 'direction',
+			主题: 'subject',
+			内容: 'body',
+			结果: 'outcome',
+			通话时长: 'duration_s',
+		});
+		assert.deepEqual(counts(dry), { created: 5, updated: 0, duplicates: 0, rejected: 3 });
+		assert.deepEqual(dry.rejects, [
+			{ line: 6, field: '联系电话', message: 'no contact "186 0000 9999"' },
+			{ line: 8, field: '沟通方式', message: '"传真" is not a channel (phone, email, chat, sms, web, visit, meeting, social, forum)' },
+			{ line: 9, field: '方向', message: 'direction is required: inbound or outbound (呼入, 呼出)' },
+		]);
+		assert.deepEqual(await list('/api/v1/interactions'), [], 'a dry run writes nothing');
+
+		const real = await run('', 'interactions_call_log.csv');
+		assert.deepEqual(counts(real), { created: 5, updated: 0, duplicates: 0, rejected: 3 });
+		assert.deepEqual(real.rejects, dry.rejects);
+
+		const pick = (i) => [i.channel, i.direction, i.occurred_at, i.duration_s, i.subject, i.outcome];
+		const zw = await one(`/api/v1/contacts?q=${encodeURIComponent('张伟')}`);
+		const zw360 = assertStatus(await erp.api(token, 'GET', `/api/v1/contacts/${zw.id}/360`), 200);
+		assert.deepEqual(zw360.interactions.map(pick), [
+			['phone', 'outbound', '2025-03-07T11:00:00Z', 330, '跟进', null],
+			['phone', 'inbound', '2025-03-03T09:15:00Z', 372, '询价：空气净化器', '已报价'],
+		]);
+		assert.ok(zw360.interactions.every((i) => i.account_id === zw.account_id), 'on the contact’s account too');
+		assert.equal(zw360.figures.interaction_count, 2);
+		assert.equal(zw360.figures.first_contact_at, '2025-03-03T09:15:00Z');
+		assert.equal(zw360.figures.last_contact_at, '2025-03-07T11:00:00Z');
+		const ln = await one(`/api/v1/contacts?q=${encodeURIComponent('李娜')}`);
+		const ln360 = assertStatus(await erp.api(token, 'GET', `/api/v1/contacts/${ln.id}/360`), 200);
+		assert.deepEqual(ln360.interactions.map(pick), [
+			['visit', 'outbound', '2025-03-05T00:00:00Z', null, '上门拜访', '安排试用'],
+			['email', 'outbound', '2025-03-04T14:30:00Z', null, '报价单', null],
+		]);
+		const wf = await one(`/api/v1/contacts?q=${encodeURIComponent('王芳')}`);
+		const wf360 = assertStatus(await erp.api(token, 'GET', `/api/v1/contacts/${wf.id}/360`), 200);
+		assert.deepEqual(wf360.interactions.map(pick), [['chat', 'inbound', '2025-03-06T10:00:00Z', null, '对账', '已处理']]);
+
+		const again = await run('', 'interactions_call_log.csv');
+		assert.deepEqual(counts(again), { created: 0, updated: 0, duplicates: 5, rejected: 3 });
+		assert.equal((await list('/api/v1/interactions?limit=100')).length, 5);
+		assert.equal(assertStatus(await erp.api(token, 'GET', `/api/v1/contacts/${zw.id}/360`), 200).figures.interaction_count, 2);
+	});
+
+	test('an ERP’s orders: dry run, real run, again; revenue and margin on the 360s', async () => {
+		const dry = await run('?dry_run=true', 'orders_erp_export.csv');
+		assert.equal(dry.kind, 'orders', 'detected from the headers');
+		assert.deepEqual(dry.mapping, {
+			销售单号: 'external_ref',
+			单据日期: 'ordered_at',
+			客户名称: 'account',
+			联系人: 'contact',
+			联系电话: 'contact_phone',
+			币别: 'currency',
+			价税合计: 'amount',
+			成本金额: 'cost',
+			单据状态: 'status',
+			备注: null,
+		});
+		assert.deepEqual(counts(dry), { created: 4, updated: 0, duplicates: 0, rejected: 3 });
+		assert.deepEqual(dry.rejects, [
+			{ line: 6, field: '客户名称', message: 'no account "明远贸易"' },
+			{ line: 7, field: '价税合计', message: '"待定" is not an amount of money' },
+			{ line: 8, field: '单据日期', message: '"2025-02-30" is not a date and time' },
+		]);
+		assert.deepEqual(await list('/api/v1/orders'), [], 'a dry run writes nothing');
+
+		const real = await run('', 'orders_erp_export.csv');
+		assert.deepEqual(counts(real), { created: 4, updated: 0, duplicates: 0, rejected: 3 });
+		const orders = await list('/api/v1/orders?sort=ordered_at');
+		assert.deepEqual(
+			orders.map((o) => [o.external_ref, o.source, o.ordered_at, o.amount, o.cost, o.currency, o.status]),
+			[
+				['XS-2025-0101', 'import', '2025-03-03T00:00:00Z', '12800.00', '9600.00', 'CNY', 'completed'],
+				['XS-2025-0102', 'import', '2025-03-10T00:00:00Z', '5600.50', null, 'CNY', 'completed'],
+				['XS-2025-0103', 'import', '2025-03-15T00:00:00Z', '1250.00', '800.00', 'USD', 'open'],
+				['XS-2025-0104', 'import', '2025-03-18T00:00:00Z', '-800.00', null, 'CNY', 'returned'],
+			],
+		);
+
+		const huadong = await one(`/api/v1/accounts?q=${encodeURIComponent('华东贸易')}`);
+		const figures = async (p) => assertStatus(await erp.api(token, 'GET', p), 200).figures;
+		const money = (f) => [f.order_count, f.lifetime_revenue, f.lifetime_margin, f.currency, f.last_order_at];
+		// Revenue: completed orders in CNY only (not the open USD order, not the return).
+		assert.deepEqual(money(await figures(`/api/v1/accounts/${huadong.id}/360`)), [3, '12800.00', '3200.00', 'CNY', '2025-03-18T00:00:00Z']);
+		const zw = await one(`/api/v1/contacts?q=${encodeURIComponent('张伟')}`);
+		const zw360 = assertStatus(await erp.api(token, 'GET', `/api/v1/contacts/${zw.id}/360`), 200);
+		assert.deepEqual(money(zw360.figures), [2, '12800.00', '3200.00', 'CNY', '2025-03-18T00:00:00Z']);
+		assert.deepEqual(
+			zw360.orders.map((o) => o.external_ref),
+			['XS-2025-0104', 'XS-2025-0101'],
+		);
+		const xinda = await one(`/api/v1/accounts?q=${encodeURIComponent('鑫达科技')}`);
+		assert.deepEqual(money(await figures(`/api/v1/accounts/${xinda.id}/360`)), [1, '5600.50', '0.00', 'CNY', '2025-03-10T00:00:00Z']);
+
+		const again = await run('', 'orders_erp_export.csv');
+		assert.deepEqual(counts(again), { created: 0, updated: 0, duplicates: 4, rejected: 3 });
+		assert.equal((await list('/api/v1/orders')).length, 4);
+		assert.deepEqual(money(await figures(`/api/v1/accounts/${huadong.id}/360`)), [3, '12800.00', '3200.00', 'CNY', '2025-03-18T00:00:00Z']);
+	});
+
+	test('a date column no one would guess: proposed unmapped, refused as an import, imported with a saved mapping', async () => {
+		const body = new TextEncoder().encode('单号,交易发生于,公司,金额\r\nXS-2025-0201,2025-04-01,鑫达科技,300.00\r\n');
+		const csv = { 'content-type': 'text/csv' };
+		const preview = assertStatus(await erp.api(token, 'POST', '/api/v1/imports/preview', body, csv), 200);
+		assert.equal(preview.kind, 'orders');
+		assert.deepEqual(preview.mapping, { 单号: 'external_ref', 交易发生于: null, 公司: 'account', 金额: 'amount' });
+		const refused = assertError(await erp.api(token, 'POST', '/api/v1/imports', body, csv), 422, 'validation_failed', 'mapping');
+		assert.equal(refused.message, 'no column is mapped to ordered_at, which orders need');
+		assertStatus(await erp.api(token, 'POST', '/api/v1/import-mappings', { name: 'ERP 订单', kind: 'orders', mapping: { 交易发生于: 'ordered_at' } }), 201);
+		const applied = assertStatus(await erp.api(token, 'POST', `/api/v1/imports/preview?mapping=${encodeURIComponent('ERP 订单')}`, body, csv), 200);
+		assert.equal(applied.mapping['交易发生于'], 'ordered_at');
+		const queued = assertStatus(await erp.api(token, 'POST', `/api/v1/imports?mapping=${encodeURIComponent('ERP 订单')}`, body, csv), 202);
+		let job;
+		for (let i = 0; i < 200 && (!job || ['queued', 'running'].includes(job.status)); i++) {
+			if (job) await new Promise((r) => setTimeout(r, 50));
+			job = assertStatus(await erp.api(token, 'GET', `/api/v1/imports/${queued.id}`), 200);
+		}
+		assert.equal(job.status, 'done');
+		assert.deepEqual(counts(job), { created: 1, updated: 0, duplicates: 0, rejected: 0 });
+		assert.equal((await one('/api/v1/orders?external_ref=XS-2025-0201')).ordered_at, '2025-04-01T00:00:00Z');
+	});
 });

@@ -1,8 +1,9 @@
 // quality.test.mjs — issue 5 in a real browser (playwright-core driving Debian's chromium, as
 // app.test.mjs): the data quality page, the duplicate review (scan, merge through the dialog,
 // the merged record's interactions on the survivor, undo), the duplicate warning of the create
-// form and save warnings, an import with Chinese headers (mapping, dry run, real run), the server
-// export with a BOM, the privacy export and erasure, and hostile names shown as text.
+// form and save warnings, an import with Chinese headers (mapping, dry run, real run), a saved
+// mapping picked for the next file after a reload, the server export with a BOM, the privacy
+// export and erasure, and hostile names shown as text.
 // GUANXI_SCREENSHOTS=1 writes duplicates-en.png and quality-zh-CN.png to docs/screenshots/.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -180,6 +181,75 @@ test('import: a CSV with Chinese headers, mapping, dry run counts and rejects, t
 	assert.equal(wf[0].notes ?? null, null, 'the ignored column was not imported');
 	const mappings = assertStatus(await srv.api(admin, 'GET', '/api/v1/import-mappings'), 200).data;
 	assert.equal(mappings.length, 1);
+	fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('import: a saved mapping is picked for the next file after a reload, shown applied, and the run uses it', async () => {
+	const dir = tempDir('guanxi-import-');
+	// An ERP's orders: the date column has a header no one would guess, so the first file needs
+	// the mapping changed by hand (saved under a name); the next month's file picks it.
+	const march = path.join(dir, 'ERP订单-3月.csv');
+	const april = path.join(dir, 'ERP订单-4月.csv');
+	fs.writeFileSync(march, '单号,交易发生于,公司,金额,备注\r\nE2E-001,2025-03-01,北京华信科技有限公司,"1,000.00",首单\r\nE2E-002,2025-03-02,上海明远贸易,500.00,\r\n');
+	fs.writeFileSync(april, '单号,交易发生于,公司,金额,备注\r\nE2E-003,2025-04-01,北京华信科技有限公司,"2,500.00",\r\nE2E-004,2025-04-02,上海明远贸易,800.00,加急\r\nE2E-005,2025-04-03,不存在的公司,100.00,\r\n');
+	const count = (k) => text(`#import-counts [data-count="${k}"] dd`);
+	const before = assertStatus(await srv.api(admin, 'GET', '/api/v1/import-mappings'), 200).data.length;
+
+	await page.goto(`${srv.url}/import`);
+	await page.waitForSelector('#import-saved');
+	await page.setInputFiles('#import-file', march);
+	await page.click('#import-preview');
+	await page.waitForSelector('#import-mapping select[data-header="交易发生于"]');
+	assert.match(await text('#import-detected'), /^Orders · CSV · UTF-8 · 2 rows/);
+	assert.equal(await page.inputValue('#import-mapping select[data-header="交易发生于"]'), '', 'not recognised: the user maps it');
+	assert.equal(await page.locator('#import-applied').count(), 0);
+	await page.selectOption('#import-mapping select[data-header="交易发生于"]', 'ordered_at');
+	await page.fill('#import-mapping-name', 'ERP 订单');
+	await page.click('#import-dry');
+	await page.waitForSelector('main[data-ready="import-dry-done"]');
+	assert.deepEqual([await count('created'), await count('rejected')], ['2', '0']);
+	const saved = assertStatus(await srv.api(admin, 'GET', '/api/v1/import-mappings'), 200).data.find((m) => m.name === 'ERP 订单');
+	assert.equal(saved.kind, 'orders');
+	assert.equal(saved.mapping['交易发生于'], 'ordered_at');
+
+	// Another day: the page is loaded afresh and the saved mapping is chosen for April's file.
+	await page.reload();
+	await page.waitForSelector('#import-saved option[value="ERP 订单"]', { state: 'attached' });
+	assert.equal(await text('#import-saved option[value="ERP 订单"]'), 'ERP 订单 (Orders)');
+	await page.setInputFiles('#import-file', april);
+	await page.selectOption('#import-saved', 'ERP 订单');
+	await page.waitForSelector('#import-mapping select[data-header="交易发生于"]');
+	assert.equal(await page.inputValue('#import-type'), 'orders', 'the mapping’s type is taken');
+	assert.equal(await page.inputValue('#import-mapping select[data-header="交易发生于"]'), 'ordered_at', 'shown applied');
+	assert.equal(await page.inputValue('#import-mapping select[data-header="单号"]'), 'external_ref');
+	assert.equal(await page.inputValue('#import-mapping select[data-header="备注"]'), '');
+	assert.match(await text('#import-applied'), /“ERP 订单” applied/);
+	assert.equal(await page.inputValue('#import-mapping-name'), 'ERP 订单');
+	await page.click('#import-run');
+	await page.waitForSelector('main[data-ready="import-real-done"]');
+	assert.deepEqual([await count('created'), await count('updated'), await count('duplicates'), await count('rejected')], ['2', '0', '0', '1']);
+	assert.match(await text('#import-rejects-table tbody tr'), /^4公司no account "不存在的公司"$/);
+
+	// The API's side: the job ran with the saved mapping by name, nothing new was saved, the
+	// orders are there with their dates.
+	const job = assertStatus(await srv.api(admin, 'GET', `/api/v1/imports/${await page.getAttribute('#import-job', 'data-job')}`), 200);
+	assert.equal(job.kind, 'orders');
+	assert.equal(job.dry_run, false);
+	assert.equal(job.filename, 'ERP订单-4月.csv');
+	assert.equal(job.mapping['交易发生于'], 'ordered_at');
+	assert.deepEqual([job.created, job.updated, job.duplicates, job.rejected], [2, 0, 0, 1]);
+	assert.deepEqual(job.rejects, [{ line: 4, field: '公司', message: 'no account "不存在的公司"' }]);
+	assert.equal(assertStatus(await srv.api(admin, 'GET', '/api/v1/import-mappings'), 200).data.length, before + 1);
+	const orders = assertStatus(await srv.api(admin, 'GET', '/api/v1/orders?source=import&sort=ordered_at'), 200).data;
+	assert.deepEqual(
+		orders.map((o) => [o.external_ref, o.ordered_at, o.amount, o.status]),
+		[
+			['E2E-003', '2025-04-01T00:00:00Z', '2500.00', 'completed'],
+			['E2E-004', '2025-04-02T00:00:00Z', '800.00', 'completed'],
+		],
+		'the dry run of March wrote nothing; April is in',
+	);
+	assert.equal(orders[0].account_id, ids.acc);
 	fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -398,6 +398,268 @@ static void test_update_keeps_one_entry_per_number(void **state)
 	assert_int_equal(count(f, "SELECT json_array_length(emails) FROM contacts"), 2);
 }
 
+/* Runs an import of text as kind; the report, or NULL with *err when the file is refused. */
+static json_t *import_kind(struct fixture *f, const char *kind, const char *text, int dry_run,
+                           struct gx_error *err)
+{
+	struct import_options opt = {.kind = kind, .filename = "in.csv", .dry_run = dry_run};
+	json_t *report = NULL;
+	if (imports_run(&f->ctx, text, strlen(text), &opt, 0, &report, err) < 0)
+		return NULL;
+	return report;
+}
+
+static json_t *import_ok(struct fixture *f, const char *kind, const char *text, int dry_run)
+{
+	struct gx_error err = {0};
+	json_t *r = import_kind(f, kind, text, dry_run, &err);
+	if (!r)
+		fail_msg("import failed: %s (%s)", err.message, err.field);
+	return r;
+}
+
+/* tests/data/interactions_call_log.csv: a call and visit log with Chinese headers naming the
+ * customers of chinese_contacts_utf8.csv by phone, email or name; durations as 06:12, 45 and
+ * 5分30秒, directions as 呼入, 发出, 收到, and a visit without one. */
+static void test_call_log_interactions(void **state)
+{
+	struct fixture *f = *state;
+	json_decref(import(f, "chinese_contacts_utf8.csv", NULL, 0));
+	json_t *r = import(f, "interactions_call_log.csv", NULL, 1);
+	assert_string_equal(json_string_value(json_object_get(r, "kind")), "interactions");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(r, "mapping"), "联系电话")),
+	    "contact_phone");
+	assert_counts(r, 5, 0, 0, 3);
+	assert_reject(r, 0, 6, "联系电话", "no contact \"186 0000 9999\"");
+	assert_reject(r, 1, 8, "沟通方式",
+	              "\"传真\" is not a channel (phone, email, chat, sms, web, visit, meeting, "
+	              "social, forum)");
+	assert_reject(r, 2, 9, "方向", "direction is required: inbound or outbound (呼入, 呼出)");
+	json_decref(r);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM interactions"), 0);
+
+	r = import(f, "interactions_call_log.csv", NULL, 0);
+	assert_counts(r, 5, 0, 0, 3);
+	json_decref(r);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM interactions"), 5);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM interactions i JOIN contacts c ON c.id = "
+	                          "i.contact_id WHERE c.name = '张伟' AND i.channel = 'phone' AND "
+	                          "i.direction = 'inbound' AND i.duration_s = 372 AND "
+	                          "i.outcome = '已报价' AND i.account_id = c.account_id"),
+	                 1);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM interactions WHERE channel = 'phone' AND "
+	                          "direction = 'outbound' AND duration_s = 330"),
+	                 1);
+	assert_int_equal(count(f,
+	                       "SELECT COUNT(*) FROM interactions i JOIN contacts c ON c.id = "
+	                       "i.contact_id WHERE c.name = '李娜' AND ((i.channel = 'email' AND "
+	                       "i.direction = 'outbound') OR (i.channel = 'visit' AND "
+	                       "i.direction = 'outbound' AND i.occurred_at = 1741132800))"),
+	                 2);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM interactions i JOIN contacts c ON c.id = "
+	                          "i.contact_id WHERE c.name = '王芳' AND i.channel = 'chat' AND "
+	                          "i.direction = 'inbound'"),
+	                 1);
+
+	/* The same file again changes nothing. */
+	r = import(f, "interactions_call_log.csv", NULL, 0);
+	assert_counts(r, 0, 0, 5, 3);
+	json_decref(r);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM interactions"), 5);
+
+	/* The log sent again with one call's outcome changed, another's written another way:
+	 * found by the record id, the first updated in place, the second unchanged. */
+	r = import_ok(f, "interactions",
+	              "记录编号,日期,联系电话,沟通方式,方向,结果,通话时长\n"
+	              "HD-0001,2025-03-03T09:15:00Z,13800138000,phone,inbound,已成交,372\n"
+	              "HD-0006,2025/3/7 11:00,+86 138 0013 8000,通话,去电,,330\n",
+	              0);
+	assert_counts(r, 0, 1, 1, 0);
+	json_decref(r);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM interactions"), 5);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM interactions WHERE outcome = '已成交' AND "
+	                          "subject = '询价：空气净化器'"),
+	                 1);
+
+	/* Without record ids: a row that says what a stored interaction says is that one; one
+	 * that says something else is another interaction. */
+	r = import_ok(f, "interactions",
+	              "日期,手机,渠道,方向,主题\n"
+	              "2025-03-07 11:00,13800138000,电话,outgoing,跟进\n"
+	              "2025-03-07 11:00,13800138000,电话,outgoing,另一通电话\n",
+	              0);
+	assert_counts(r, 1, 0, 1, 0);
+	json_decref(r);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM interactions"), 6);
+}
+
+/* Interactions exported and imported back into the same database are the same records. */
+static void test_interactions_export_imported_back_are_duplicates(void **state)
+{
+	struct fixture *f = *state;
+	json_decref(import(f, "chinese_contacts_utf8.csv", NULL, 0));
+	json_decref(import(f, "interactions_call_log.csv", NULL, 0));
+	char out[160];
+	snprintf(out, sizeof out, "%s/interactions.csv", f->dir);
+	struct list_query lq = {.filters = json_object()};
+	struct gx_error err = {0};
+	int64_t rows = 0;
+	assert_int_equal(
+	    exports_write(&f->ctx, &interaction_kind, EXPORT_CSV, &lq, out, &rows, &err), 0);
+	json_decref(lq.filters);
+	assert_int_equal(rows, 5);
+	FILE *in = fopen(out, "rb");
+	assert_non_null(in);
+	char data[8192];
+	size_t len = fread(data, 1, sizeof data - 1, in);
+	fclose(in);
+	data[len] = '\0';
+	json_t *r = import_ok(f, NULL, data, 0);
+	assert_string_equal(json_string_value(json_object_get(r, "kind")), "interactions");
+	assert_counts(r, 0, 0, 5, 0);
+	json_decref(r);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM interactions"), 5);
+}
+
+/* Durations and directions as call logs write them. */
+static void test_call_log_words(void **state)
+{
+	struct fixture *f = *state;
+	json_decref(import(f, "chinese_contacts_utf8.csv", NULL, 0));
+	json_t *r = import_ok(f, "interactions",
+	                      "time,phone,channel,direction,duration\n"
+	                      "2025-01-01 10:00,13800138000,call,Incoming,1:02:03\n"
+	                      "2025-01-01 11:00,13800138000,call,来电,90s\n"
+	                      "2025-01-01 12:00,13800138000,call,外呼,2 min\n"
+	                      "2025-01-01 13:00,13800138000,call,去电,1小时5分\n"
+	                      "2025-01-01 14:00,13800138000,call,未接来电,5分30\n"
+	                      "2025-01-01 15:00,13800138000,call,sideways,10\n"
+	                      "2025-01-01 16:00,13800138000,call,out,05:75\n"
+	                      "2025-01-01 17:00,13800138000,call,out,a while\n"
+	                      "2025-01-01 18:00,13800138000,call,out,9999999999999999:59:59\n",
+	                      0);
+	assert_counts(r, 5, 0, 0, 4);
+	assert_reject(r, 0, 7, "direction", "\"sideways\" is not a direction (inbound, outbound)");
+	assert_reject(r, 1, 8, "duration", "\"05:75\" is not a duration (seconds, 05:30, 5分30秒)");
+	assert_reject(r, 2, 9, "duration",
+	              "\"a while\" is not a duration (seconds, 05:30, 5分30秒)");
+	assert_reject(r, 3, 10, "duration",
+	              "\"9999999999999999:59:59\" is not a duration (seconds, 05:30, 5分30秒)");
+	json_decref(r);
+	struct store_stmt *stmt =
+	    store_prepare(f->ctx.store,
+	                  "SELECT group_concat(x, ',') FROM (SELECT duration_s || ':' || direction "
+	                  "AS x FROM interactions ORDER BY occurred_at)",
+	                  NULL);
+	assert_int_equal(store_step(stmt, NULL), STORE_ROW);
+	assert_string_equal(store_col_text(stmt, 0), "3723:inbound,90:inbound,120:outbound,"
+	                                             "3900:outbound,330:inbound");
+	store_done(stmt);
+}
+
+/* tests/data/orders_erp_export.csv: an ERP's sales orders (单号, 单据日期, 客户名称, 价税合计
+ * in ¥ and $, RMB, statuses in Chinese) for the customers of chinese_contacts_utf8.csv. */
+static void test_erp_orders(void **state)
+{
+	struct fixture *f = *state;
+	json_decref(import(f, "chinese_contacts_utf8.csv", NULL, 0));
+	json_t *r = import(f, "orders_erp_export.csv", NULL, 1);
+	assert_string_equal(json_string_value(json_object_get(r, "kind")), "orders");
+	json_t *m = json_object_get(r, "mapping");
+	assert_string_equal(json_string_value(json_object_get(m, "单据日期")), "ordered_at");
+	assert_string_equal(json_string_value(json_object_get(m, "客户名称")), "account");
+	assert_string_equal(json_string_value(json_object_get(m, "价税合计")), "amount");
+	assert_true(json_is_null(json_object_get(m, "备注")));
+	assert_counts(r, 4, 0, 0, 3);
+	assert_reject(r, 0, 6, "客户名称", "no account \"明远贸易\"");
+	assert_reject(r, 1, 7, "价税合计", "\"待定\" is not an amount of money");
+	assert_reject(r, 2, 8, "单据日期", "\"2025-02-30\" is not a date and time");
+	json_decref(r);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM orders"), 0);
+
+	r = import(f, "orders_erp_export.csv", NULL, 0);
+	assert_counts(r, 4, 0, 0, 3);
+	json_decref(r);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM orders WHERE source = 'import'"), 4);
+	assert_int_equal(count(f,
+	                       "SELECT COUNT(*) FROM orders o JOIN contacts c ON c.id = "
+	                       "o.contact_id JOIN accounts a ON a.id = o.account_id WHERE "
+	                       "o.external_ref = 'XS-2025-0101' AND c.name = '张伟' AND a.name = "
+	                       "'华东贸易有限公司' AND o.amount_minor = 1280000 AND o.cost_minor = "
+	                       "960000 AND o.currency = 'CNY' AND o.status = 'completed' AND "
+	                       "o.ordered_at = 1740960000"),
+	                 1);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM orders WHERE external_ref = 'XS-2025-0103' "
+	                          "AND currency = 'USD' AND amount_minor = 125000 AND status = "
+	                          "'open' AND contact_id IS NULL"),
+	                 1);
+	assert_int_equal(count(f, "SELECT amount_minor FROM orders WHERE external_ref = "
+	                          "'XS-2025-0104' AND status = 'returned'"),
+	                 -80000);
+
+	r = import(f, "orders_erp_export.csv", NULL, 0);
+	assert_counts(r, 0, 0, 4, 3);
+	json_decref(r);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM orders"), 4);
+	long versions = count(f, "SELECT SUM(version) FROM orders");
+
+	/* The ERP sends two orders again: one now completed, one only written another way. */
+	r = import_ok(f, "orders",
+	              "单号,订单日期,公司,币种,金额,状态\n"
+	              "XS-2025-0103,2025/3/15,华东贸易有限公司,USD,1250,已完成\n"
+	              "XS-2025-0101,2025年3月3日,华东贸易有限公司,rmb,12800,completed\n",
+	              0);
+	assert_counts(r, 0, 1, 1, 0);
+	json_decref(r);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM orders WHERE external_ref = 'XS-2025-0103' "
+	                          "AND status = 'completed'"),
+	                 1);
+	assert_int_equal(count(f, "SELECT SUM(version) FROM orders"), versions + 1);
+}
+
+/* An order needs an amount or lines to add up, and a date: a file without such a column is
+ * refused as a whole; the mapping is still proposed, for the user to complete. */
+static void test_orders_need_an_amount_or_lines_and_a_date(void **state)
+{
+	struct fixture *f = *state;
+	json_decref(import(f, "accounts.csv", NULL, 0));
+	json_t *r =
+	    import_ok(f, "orders",
+	              "order no,date,company,lines\n"
+	              "L-1,2025-01-02,Acme Trading Co.,\"[{\"\"sku\"\":\"\"A\"\",\"\"qty\"\":2,"
+	              "\"\"unit_price\"\":\"\"10.00\"\"}]\"\n",
+	              0);
+	assert_counts(r, 1, 0, 0, 0);
+	json_decref(r);
+	assert_int_equal(count(f, "SELECT amount_minor FROM orders WHERE external_ref = 'L-1'"),
+	                 2000);
+	struct gx_error err = {0};
+	assert_null(
+	    import_kind(f, "orders", "order no,company,amount\nL-2,Acme Trading Co.,5\n", 0, &err));
+	assert_string_equal(err.field, "mapping");
+	assert_string_equal(err.message, "no column is mapped to ordered_at, which orders need");
+	memset(&err, 0, sizeof err);
+	assert_null(
+	    import_kind(f, "orders", "order no,date,company\nL-3,2025-01-02,Acme\n", 0, &err));
+	assert_string_equal(err.message,
+	                    "no column is mapped to amount or lines, which orders need");
+	static const char text[] = "单号,交易发生于,公司,金额\nL-4,2025-01-02,Acme Trading Co.,5\n";
+	struct import_options opt = {.kind = "orders", .filename = "in.csv"};
+	json_t *proposal = NULL;
+	assert_int_equal(imports_propose(&f->ctx, text, strlen(text), &opt, &proposal, &err), 0);
+	assert_true(
+	    json_is_null(json_object_get(json_object_get(proposal, "mapping"), "交易发生于")));
+	json_decref(proposal);
+	json_t *mapping = json_pack("{s:s}", "交易发生于", "ordered_at");
+	opt.mapping = mapping;
+	r = NULL;
+	assert_int_equal(imports_run(&f->ctx, text, strlen(text), &opt, 0, &r, &err), 0);
+	assert_counts(r, 1, 0, 0, 0);
+	json_decref(r);
+	json_decref(mapping);
+}
+
 static void test_csv_delimiters_and_lines(void **state)
 {
 	(void)state;
@@ -432,6 +694,13 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_round_trip_xlsx, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_accounts_detected_and_updated, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fast_path_counts_as_the_ordinary_path, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_call_log_interactions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_interactions_export_imported_back_are_duplicates,
+	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_call_log_words, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_erp_orders, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_orders_need_an_amount_or_lines_and_a_date, setup,
 	                                    teardown),
 	    cmocka_unit_test(test_vcard_unfolds_and_decodes),
 	    cmocka_unit_test(test_csv_delimiters_and_lines),

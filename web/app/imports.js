@@ -3,7 +3,9 @@
 // (POST /imports/preview) and change it, a dry run with its counts and rejected rows, then the
 // real run as a background job polled from GET /imports/{id} with a progress bar and a cancel
 // button. A changed mapping is saved as a named mapping (POST /import-mappings) and the run
-// refers to it by name: that is how the API takes a mapping.
+// refers to it by name: that is how the API takes a mapping. A mapping saved before (GET
+// /import-mappings) can be chosen for the next file: the preview applies it, the mapping step
+// shows it, and the run names it (changing it there saves it again under its name).
 import { ApiError, get, post, query } from './api.js';
 import { h, mount } from './dom.js';
 import { t, has, number } from './i18n.js';
@@ -41,6 +43,9 @@ export function renderImport(main) {
 	const encoding = select('encoding', [['', t('import.auto')], ...ENCODINGS.map((e) => [e, e.toUpperCase()])], '');
 	encoding.id = 'import-encoding';
 	const region = h('input', { type: 'text', id: 'import-region', name: 'region', class: 'narrow', maxlength: '2', placeholder: t('import.region_auto') });
+	const saved = select('mapping', [['', t('import.saved_none')]], '');
+	saved.id = 'import-saved';
+	let mappings = []; // the saved mappings: [{id, name, kind, mapping}]
 	const previewBtn = h('button', { type: 'button', class: 'primary', id: 'import-preview', text: t('import.preview') });
 	const mappingBox = h('div', { id: 'import-mapping' });
 	const resultBox = h('div', { id: 'import-result' });
@@ -51,6 +56,7 @@ export function renderImport(main) {
 		status.hidden = false;
 	};
 	let proposal = null; // the server's proposed mapping for the chosen file and options
+	let inEffect = ''; // the name of the saved mapping the proposal shows, '' for none
 	let mapping = {}; // header -> field or null, as the user has it
 	let job = null;
 	let polling = 0;
@@ -59,8 +65,30 @@ export function renderImport(main) {
 		type: kind.value || undefined,
 		encoding: encoding.value || undefined,
 		region: region.value.trim().toUpperCase() || undefined,
+		mapping: saved.value || undefined,
 		filename: file.files[0] ? file.files[0].name : undefined,
 	});
+
+	/* The saved mappings as options, those of the chosen type only; the choice is kept. */
+	function drawSaved() {
+		const keep = saved.value;
+		const fits = mappings.filter((m) => !kind.value || m.kind === kind.value);
+		mount(
+			saved,
+			h('option', { value: '', text: t('import.saved_none') }),
+			fits.map((m) => h('option', { value: m.name, selected: m.name === keep, text: t('import.saved_option', { name: m.name, kind: t(`import.kind.${m.kind}`) }) })),
+		);
+		saved.value = fits.some((m) => m.name === keep) ? keep : '';
+	}
+	async function loadSaved() {
+		try {
+			mappings = (await get('/import-mappings')).data || [];
+		} catch (e) {
+			mappings = [];
+			showError(e);
+		}
+		drawSaved();
+	}
 
 	function reset() {
 		proposal = null;
@@ -70,6 +98,14 @@ export function renderImport(main) {
 		polling++;
 	}
 	for (const el of [file, kind, encoding, region]) el.addEventListener('change', reset);
+	kind.addEventListener('change', drawSaved);
+	// Choosing a saved mapping takes its type and shows it applied to the chosen file.
+	saved.addEventListener('change', () => {
+		reset();
+		const m = mappings.find((x) => x.name === saved.value);
+		if (m) kind.value = m.kind;
+		if (file.files[0]) previewBtn.click();
+	});
 
 	previewBtn.addEventListener('click', async () => {
 		reset();
@@ -77,6 +113,7 @@ export function renderImport(main) {
 		previewBtn.disabled = true;
 		try {
 			proposal = await upload(`/imports/preview${query(opts())}`, file.files[0]);
+			inEffect = saved.value;
 			mapping = { ...proposal.mapping };
 			drawMapping();
 		} catch (e) {
@@ -97,7 +134,7 @@ export function renderImport(main) {
 			if (mapping[hd]) used.add(mapping[hd]);
 			return h('tr', { dataset: { header: hd } }, h('td', { class: 'import-header', text: hd || `#${i + 1}` }), h('td', null, sel));
 		});
-		const name = h('input', { type: 'text', id: 'import-mapping-name', value: `${p.kind}: ${file.files[0].name}`.slice(0, 100) });
+		const name = h('input', { type: 'text', id: 'import-mapping-name', value: (inEffect || `${p.kind}: ${file.files[0].name}`).slice(0, 100) });
 		const nameField = field(t('import.mapping_name'), name, { hint: t('import.mapping_name_hint') });
 		const dry = h('button', { type: 'button', id: 'import-dry', text: t('import.dry_run') });
 		const run = h('button', { type: 'button', class: 'primary', id: 'import-run', text: t('import.run') });
@@ -110,6 +147,7 @@ export function renderImport(main) {
 				{ class: 'card' },
 				h('h2', { class: 'card-title', text: t('import.mapping') }),
 				h('p', { class: 'muted', id: 'import-detected', text: t('import.detected', { kind: t(`import.kind.${p.kind}`), format: p.format.toUpperCase(), encoding: (p.encoding || '').toUpperCase(), rows: number(p.rows) }) }),
+				inEffect ? h('p', { class: 'hint', id: 'import-applied', text: t('import.saved_applied', { name: inEffect }) }) : '',
 				h('table', { class: 'data-table compact import-map' }, h('thead', null, h('tr', null, h('th', { text: t('import.column') }), h('th', { text: t('import.field') }))), h('tbody', null, rows)),
 				nameField.row,
 				h('div', { class: 'actions' }, dry, run),
@@ -117,17 +155,20 @@ export function renderImport(main) {
 		);
 	}
 
-	/* Dry or real run: the mapping as the user left it (saved under a name if changed). */
+	/* Dry or real run: the mapping as the user left it — the chosen saved mapping by its name,
+	 * or, when changed, saved under the name given and used by it. */
 	async function start(dryRun, mappingName, buttons) {
 		status.hidden = true;
 		const changed = Object.keys(mapping).some((k) => (mapping[k] || null) !== (proposal.mapping[k] || null));
-		const o = { ...opts(), type: proposal.kind, dry_run: dryRun ? 'true' : 'false' };
+		const o = { ...opts(), type: proposal.kind, mapping: inEffect || undefined, dry_run: dryRun ? 'true' : 'false' };
 		buttons.forEach((b) => (b.disabled = true));
 		try {
 			if (changed) {
 				if (!mappingName) throw t('import.mapping_name_needed');
 				await post('/import-mappings', { name: mappingName, kind: proposal.kind, mapping });
-				o.mapping = mappingName;
+				o.mapping = inEffect = mappingName;
+				proposal.mapping = { ...mapping }; // saved: what a next run compares with
+				loadSaved();
 			}
 			job = await upload(`/imports${query(o)}`, file.files[0]);
 			await follow(job, buttons);
@@ -155,7 +196,7 @@ export function renderImport(main) {
 		});
 		const counts = h('dl', { class: 'import-counts', id: 'import-counts' });
 		const rejects = h('div', { id: 'import-rejects' });
-		mount(resultBox, h('section', { class: 'card' }, h('h2', { class: 'card-title', text: t(j.dry_run ? 'import.dry_result' : 'import.result') }), bar, line, counts, rejects, h('div', { class: 'actions' }, cancel)));
+		mount(resultBox, h('section', { class: 'card', id: 'import-job', dataset: { job: String(j.id) } }, h('h2', { class: 'card-title', text: t(j.dry_run ? 'import.dry_result' : 'import.result') }), bar, line, counts, rejects, h('div', { class: 'actions' }, cancel)));
 		const draw = () => {
 			const p = Math.round((j.progress || 0) * 100);
 			progress.style.width = `${p}%`;
@@ -193,11 +234,12 @@ export function renderImport(main) {
 		h(
 			'section',
 			{ class: 'card import-form' },
-			h('div', { class: 'filters' }, field(t('import.file'), file).row, field(t('import.type'), kind).row, field(t('import.encoding'), encoding).row, field(t('import.region'), region).row),
+			h('div', { class: 'filters' }, field(t('import.file'), file).row, field(t('import.type'), kind).row, field(t('import.encoding'), encoding).row, field(t('import.region'), region).row, field(t('import.saved'), saved, { hint: t('import.saved_hint') }).row),
 			status,
 			h('div', { class: 'actions' }, previewBtn),
 		),
 		mappingBox,
 		resultBox,
 	);
+	loadSaved();
 }
