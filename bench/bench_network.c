@@ -1,10 +1,11 @@
 /* bench_network.c — the issue 4 measure: org chart and 3-hop neighbourhood of an account with
- * 2,000 people (target under 20 ms). `bench_network DB [SAMPLES]` builds its own data set in a
- * new database DB: one account of 2,000 people in a reporting tree (8 reports a manager), 50
- * partner accounts of 20 people, and about 4,000 relationships between people (friends and
- * former colleagues, some across companies, a tenth owned by another sales team), then times
- * network_orgchart and network_neighbourhood(hops 3) as an admin and as a sales user. Prints one
- * "name n p50 p99 max" line (ms) per measure. */
+ * 2,000 people (target under 20 ms). `bench_network DB [SAMPLES]` adds to DB (the big data set
+ * of `make bench`; a new file when DB does not exist) one account of 2,000 people in a reporting
+ * tree (8 reports a manager), 50 partner accounts of 20 people, and about 4,000 relationships
+ * between people (friends and former colleagues, some across companies, a tenth owned by
+ * another sales team), times network_orgchart and network_neighbourhood(hops 3) as an admin and
+ * as a sales user, and takes its rows out again. Prints one "name n p50 p99 max" line (ms) per
+ * measure. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,32 +65,65 @@ static int insert(struct store *store, const char *sql, const int64_t *v, int n)
 	return store_exec(stmt, &err);
 }
 
-/* Contacts 1..2000 at account 1 (a tree: person i reports to (i - 2) / 8 + 1), then 20 a
- * partner account; owners: user 2 (sales, north) except every tenth, user 3 (south). */
-static int build(struct store *store)
+/* Where the bench's rows go: after every id the database has (0 in a new one). */
+struct ids {
+	int64_t account, contact, admin, north, south;
+};
+
+static int64_t max_id(struct store *store, const char *sql)
+{
+	struct gx_error err = {0};
+	struct store_stmt *stmt = store_prepare(store, sql, &err);
+	int64_t v = stmt && store_step(stmt, &err) == STORE_ROW ? store_col_int(stmt, 0) : -1;
+	if (stmt)
+		store_done(stmt);
+	return v;
+}
+
+static int add_user(struct store *store, const char *name, const char *role, int64_t *id)
+{
+	char sql[300];
+	snprintf(sql, sizeof sql,
+	         "INSERT INTO users(username, password_hash, role, team, created_at, updated_at) "
+	         "VALUES ('%s', 'x', '%s', %s, 1, 1)",
+	         name, role,
+	         strcmp(role, "admin") == 0 ? "NULL" : "'bench-' || hex(randomblob(4))");
+	if (run(store, sql) < 0)
+		return -1;
+	*id = store_last_insert_id(store);
+	return 0;
+}
+
+/* The account and its people after the database's own: account A+1 with people C+1..C+2000
+ * (a tree: person i reports to (i - 2) / 8 + 1), then 20 people at each partner account;
+ * owners: the north sales user except every tenth person, the south one (teams of their own,
+ * so a sales user sees exactly the bench's people of its team). */
+static int build(struct store *store, struct ids *ids)
 {
 	static const char *const roles[] = {"decision_maker", "influencer", "buyer",  "user",
 	                                    "gatekeeper",     "champion",   "blocker"};
-	if (run(store,
-	        "INSERT INTO users(id, username, password_hash, role, team, created_at, "
-	        "updated_at) VALUES (1, 'admin', 'x', 'admin', NULL, 1, 1), (2, 'north', 'x', "
-	        "'sales', 'north', 1, 1), (3, 'south', 'x', 'sales', 'south', 1, 1)") < 0 ||
-	    run(store, "BEGIN") < 0)
+	ids->account = max_id(store, "SELECT COALESCE(MAX(id), 0) FROM accounts");
+	ids->contact = max_id(store, "SELECT COALESCE(MAX(id), 0) FROM contacts");
+	if (ids->account < 0 || ids->contact < 0 || run(store, "BEGIN") < 0 ||
+	    add_user(store, "bench-net-admin", "admin", &ids->admin) < 0 ||
+	    add_user(store, "bench-net-north", "sales", &ids->north) < 0 ||
+	    add_user(store, "bench-net-south", "sales", &ids->south) < 0)
 		return -1;
 	for (int64_t a = 1; a <= 1 + PARTNERS; a++) {
-		int64_t v[] = {a, 2};
+		int64_t v[] = {ids->account + a, ids->north};
 		if (insert(store,
 		           "INSERT INTO accounts(id, name, owner_id, created_at, updated_at) "
 		           "VALUES (?, 'Account ' || ?1, ?, 1, 1)",
 		           v, 2) < 0)
 			return -1;
 	}
-	int64_t id = 0;
+	int64_t c0 = ids->contact;
 	for (int i = 1; i <= PEOPLE + PARTNERS * PARTNER_PEOPLE; i++) {
 		int inside = i <= PEOPLE;
-		int64_t account = inside ? 1 : 2 + (i - PEOPLE - 1) / PARTNER_PEOPLE;
-		int64_t boss = inside && i > 1 ? (i - 2) / 8 + 1 : -1;
-		int64_t v[] = {++id, account, boss, i % 10 == 0 ? 3 : 2, i % 7};
+		int64_t account =
+		    ids->account + (inside ? 1 : 2 + (i - PEOPLE - 1) / PARTNER_PEOPLE);
+		int64_t boss = inside && i > 1 ? c0 + (i - 2) / 8 + 1 : -1;
+		int64_t v[] = {c0 + i, account, boss, i % 10 == 0 ? ids->south : ids->north, i % 7};
 		char sql[400];
 		snprintf(
 		    sql, sizeof sql,
@@ -105,7 +139,7 @@ static int build(struct store *store)
 	for (int64_t i = 1; i <= PEOPLE; i++) {
 		int64_t friend_id = (i * 7919) % PEOPLE + 1;
 		int64_t partner = PEOPLE + 1 + (i * 104729) % (PARTNERS * PARTNER_PEOPLE);
-		int64_t v1[] = {i, friend_id}, v2[] = {i, partner};
+		int64_t v1[] = {c0 + i, c0 + friend_id}, v2[] = {c0 + i, c0 + partner};
 		if (friend_id != i &&
 		    insert(store,
 		           "INSERT OR IGNORE INTO relationships(from_kind, from_id, to_kind, "
@@ -120,10 +154,30 @@ static int build(struct store *store)
 		           v2, 2) < 0)
 			return -1;
 	}
-	return run(store, "COMMIT") < 0 || run(store, "ANALYZE") < 0 ? -1 : 0;
+	return run(store, "COMMIT");
 }
 
-static void measure(struct crm_ctx *ctx, const char *who, int samples)
+/* Takes the bench's rows out of the database again (the big data set goes on to other
+ * measures). */
+static int unbuild(struct store *store, const struct ids *ids)
+{
+	char sql[4][200];
+	snprintf(sql[0], sizeof sql[0],
+	         "DELETE FROM relationships WHERE from_kind = 'contact' AND from_id > %lld",
+	         (long long)ids->contact);
+	snprintf(sql[1], sizeof sql[1], "DELETE FROM contacts WHERE id > %lld",
+	         (long long)ids->contact);
+	snprintf(sql[2], sizeof sql[2], "DELETE FROM accounts WHERE id > %lld",
+	         (long long)ids->account);
+	snprintf(sql[3], sizeof sql[3], "DELETE FROM users WHERE id IN (%lld, %lld, %lld)",
+	         (long long)ids->admin, (long long)ids->north, (long long)ids->south);
+	int rc = run(store, "BEGIN");
+	for (int i = 0; i < 4 && rc == 0; i++)
+		rc = run(store, sql[i]);
+	return rc == 0 ? run(store, "COMMIT") : -1;
+}
+
+static void measure(struct crm_ctx *ctx, int64_t account_id, const char *who, int samples)
 {
 	double *t = calloc((size_t)samples, sizeof *t);
 	struct gx_error err = {0};
@@ -132,7 +186,7 @@ static void measure(struct crm_ctx *ctx, const char *who, int samples)
 	for (int i = 0; t && i < samples; i++) {
 		json_t *out = NULL;
 		double t0 = now_ms();
-		if (network_orgchart(ctx, 1, &out, &err) < 0) {
+		if (network_orgchart(ctx, account_id, &out, &err) < 0) {
 			fprintf(stderr, "orgchart: %s\n", err.message);
 			break;
 		}
@@ -145,7 +199,7 @@ static void measure(struct crm_ctx *ctx, const char *who, int samples)
 	for (int i = 0; t && i < samples; i++) {
 		json_t *out = NULL;
 		double t0 = now_ms();
-		struct network_node account = {.is_contact = 0, .id = 1};
+		struct network_node account = {.is_contact = 0, .id = account_id};
 		if (network_neighbourhood(ctx, account, 3, &out, &err) < 0) {
 			fprintf(stderr, "network: %s\n", err.message);
 			break;
@@ -162,26 +216,31 @@ static void measure(struct crm_ctx *ctx, const char *who, int samples)
 int main(int argc, char **argv)
 {
 	if (argc < 2 || sodium_init() < 0) {
-		fprintf(stderr, "usage: bench_network NEW.db [SAMPLES]\n");
+		fprintf(stderr, "usage: bench_network DB [SAMPLES]\n");
 		return 2;
 	}
 	int samples = argc > 2 ? atoi(argv[2]) : 100;
-	unlink(argv[1]);
+	if (samples < 1)
+		samples = 1;
 	struct config config;
 	config_defaults(&config);
 	struct gx_error err = {0};
 	struct crm_ctx ctx = {.config = &config, .actor = access_system_actor()};
+	struct ids ids = {0};
 	if (store_open(&ctx.store, argv[1], &err) < 0 || store_migrate(ctx.store, &err) < 0 ||
-	    build(ctx.store) < 0) {
+	    build(ctx.store, &ids) < 0) {
 		fprintf(stderr, "bench_network: %s\n", err.message);
+		store_close(ctx.store);
 		return 1;
 	}
-	if (samples < 1)
-		samples = 1;
-	users_actor(ctx.store, 1, &ctx.actor, &err);
-	measure(&ctx, "admin", samples);
-	users_actor(ctx.store, 2, &ctx.actor, &err);
-	measure(&ctx, "sales", samples);
+	printf("the account: %lld people, %d partner accounts, in a database of %lld contacts\n",
+	       (long long)PEOPLE, PARTNERS,
+	       (long long)ids.contact + PEOPLE + PARTNERS * PARTNER_PEOPLE);
+	users_actor(ctx.store, ids.admin, &ctx.actor, &err);
+	measure(&ctx, ids.account + 1, "admin", samples);
+	users_actor(ctx.store, ids.north, &ctx.actor, &err);
+	measure(&ctx, ids.account + 1, "sales", samples);
+	int rc = unbuild(ctx.store, &ids);
 	store_close(ctx.store);
-	return 0;
+	return rc < 0 ? 1 : 0;
 }

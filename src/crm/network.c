@@ -1,8 +1,8 @@
 /* network.c — graph questions over customers: org charts, neighbourhoods, shortest paths,
- * uncontacted decision makers and referral chains. Breadth-first search runs here in C over
- * indexed adjacency queries (one UNION ALL statement per node, every branch an index probe with
- * the visibility rule on the neighbour), so a search only ever touches visible nodes and costs
- * one cached statement per node it expands. */
+ * uncontacted decision makers and referral chains. Breadth-first search runs here in C, a level
+ * at a time: one adjacency statement a kind of node reads the level's edges from indexes (an
+ * index probe an id), and one rows statement a kind reads the new far ends with the visibility
+ * rule, so an invisible customer never joins the graph and no edge leads to one. */
 #include "crm/network.h"
 
 #include <stdio.h>
@@ -80,6 +80,17 @@ struct level_query {
 	int id_binds[8], nid_binds;
 };
 
+/* An edge found from a node of the level being expanded, waiting for its far end to be known:
+ * read if new (and visible), then linked. */
+struct pending {
+	int from; /* the node expanded */
+	int is_contact;
+	int64_t id; /* the far end */
+	int64_t relationship_id;
+	int strength, outward;
+	char type[24];
+};
+
 struct graph {
 	struct crm_ctx *ctx;
 	struct node *nodes;
@@ -88,8 +99,10 @@ struct graph {
 	int nslots;
 	int max_nodes, truncated;
 	json_t *edges;                   /* when the caller wants every edge between found nodes */
-	struct level_query adjacency[2]; /* per kind of node (account, contact): its neighbours */
+	struct level_query adjacency[2]; /* per kind of node (account, contact): its edges */
 	struct level_query rows[2];      /* per kind: the nodes of these ids, if visible */
+	struct pending *pending;         /* the edges of the level being expanded */
+	int npending, pending_cap;
 	char today[11];
 	json_t *types[16]; /* edge type strings, shared by the edges of that type */
 	int ntypes;
@@ -167,15 +180,12 @@ static int64_t col_id_or_0(struct store_stmt *stmt, int col)
 	return store_col_is_null(stmt, col) ? 0 : store_col_int(stmt, col);
 }
 
-/* Columns of every statement that yields nodes: kind (1 contact), id, name, title, buying_role,
- * owner, and the neighbours the row itself names (see struct node's up). Adjacency statements
- * go on with the edge: type, relationship id, strength, 1 when the expanded node is the edge's
- * from end, and the expanded node's id. */
+/* Columns of the statements that yield nodes: kind (1 contact), id, name, title, buying_role,
+ * owner, and the neighbours the row itself names (see struct node's up). */
 #define CONTACT_COLS                                                                               \
 	"SELECT 1, r.id, r.name, r.title, r.buying_role, r.owner_id, r.account_id, "               \
 	"r.reports_to_id, "
 #define ACCOUNT_COLS "SELECT 0, r.id, r.name, NULL, NULL, r.owner_id, r.parent_id, NULL, "
-enum { COL_EDGE_TYPE = 8, COL_RELATIONSHIP, COL_STRENGTH, COL_OUTWARD, COL_EXPANDED };
 
 /* Adds the node of the statement's row; its index, or -1 when out of memory. */
 static int graph_add_row(struct graph *g, struct store_stmt *stmt, int depth, int parent)
@@ -203,6 +213,7 @@ static void graph_free(struct graph *g)
 		json_decref(g->types[i]);
 	free(g->nodes);
 	free(g->slots);
+	free(g->pending);
 	json_decref(g->edges);
 	for (int kind = 0; kind < 2; kind++) {
 		sql_free(&g->adjacency[kind].sql);
@@ -230,60 +241,54 @@ static void valid_today(struct graph *g, struct sql *q)
 	sql_add(q, ")");
 }
 
-/* One branch of an adjacency statement: cols, then the edge's columns, over the level's ids
- * joined to tables, with the visibility rule on the neighbour r. */
-static void branch(struct level_query *q, const char *cols, const char *edge, const char *tables,
-                   enum access_kind access, const struct actor *a)
+/* Columns of the adjacency statements, one row an edge: the far end's kind (1 contact) and id,
+ * the edge's type, relationship id and strength, 1 when the expanded node is the edge's from
+ * end, and the expanded node's id. They read indexes and relationships only: whether the far
+ * end is visible is the rows statement's question, asked once a node (see expand_level). */
+static void branch(struct level_query *q, const char *cols, const char *tables)
 {
 	if (q->sql.text.len)
 		sql_add(&q->sql, " UNION ALL ");
 	sql_add(&q->sql, cols);
-	sql_add(&q->sql, edge);
 	sql_add(&q->sql, ", f.value FROM ");
 	level_ids(q);
 	sql_add(&q->sql, tables);
-	sql_add(&q->sql, " WHERE ");
-	sql_visible(&q->sql, a, access);
 }
 
-#define RELATIONSHIP_FROM "e.type, e.id, e.strength, 1"
-#define RELATIONSHIP_TO "e.type, e.id, e.strength, 0"
-
-/* The neighbours of contacts that their own rows do not name: their reports and both ends of
- * their relationships. (Their account and manager are columns: see expand_up.) */
-static void build_contact_adjacency(struct graph *g, struct level_query *q, const struct actor *a)
+static void relationship_branches(struct graph *g, struct level_query *q, const char *kind)
 {
-	branch(q, CONTACT_COLS, "'reports_to', NULL, NULL, 0",
-	       "contacts r ON r.reports_to_id = f.value", ACCESS_CONTACT, a);
-	branch(q, CONTACT_COLS, RELATIONSHIP_FROM,
-	       "relationships e ON e.from_kind = 'contact' AND e.from_id = f.value JOIN contacts r "
-	       "ON r.id = e.to_id",
-	       ACCESS_CONTACT, a);
+	char cols[120], tables[120];
+	snprintf(cols, sizeof cols,
+	         "SELECT e.to_kind = 'contact', e.to_id, e.type, e.id, e.strength, 1");
+	snprintf(tables, sizeof tables,
+	         "relationships e ON e.from_kind = '%s' AND e.from_id = f.value WHERE 1 = 1", kind);
+	branch(q, cols, tables);
 	valid_today(g, &q->sql);
-	branch(q, CONTACT_COLS, RELATIONSHIP_TO,
-	       "relationships e ON e.to_kind = 'contact' AND e.to_id = f.value JOIN contacts r ON "
-	       "r.id = e.from_id",
-	       ACCESS_CONTACT, a);
+	snprintf(cols, sizeof cols,
+	         "SELECT e.from_kind = 'contact', e.from_id, e.type, e.id, e.strength, 0");
+	snprintf(tables, sizeof tables,
+	         "relationships e ON e.to_kind = '%s' AND e.to_id = f.value WHERE 1 = 1", kind);
+	branch(q, cols, tables);
 	valid_today(g, &q->sql);
+}
+
+/* The edges of contacts that their own rows do not name: their reports and their
+ * relationships. (Their account and manager are columns: see expand_level.) */
+static void build_contact_adjacency(struct graph *g, struct level_query *q)
+{
+	branch(q, "SELECT 1, r.id, 'reports_to', NULL, NULL, 0",
+	       "contacts r ON r.reports_to_id = f.value");
+	relationship_branches(g, q, "contact");
 }
 
 /* The same for accounts: their people, their subsidiaries and their relationships. */
-static void build_account_adjacency(struct graph *g, struct level_query *q, const struct actor *a)
+static void build_account_adjacency(struct graph *g, struct level_query *q)
 {
-	branch(q, CONTACT_COLS, "'works_at', NULL, NULL, 0", "contacts r ON r.account_id = f.value",
-	       ACCESS_CONTACT, a);
-	branch(q, ACCOUNT_COLS, "'subsidiary', NULL, NULL, 0",
-	       "accounts r ON r.parent_id = f.value", ACCESS_ACCOUNT, a);
-	branch(q, ACCOUNT_COLS, RELATIONSHIP_FROM,
-	       "relationships e ON e.from_kind = 'account' AND e.from_id = f.value JOIN accounts r "
-	       "ON r.id = e.to_id",
-	       ACCESS_ACCOUNT, a);
-	valid_today(g, &q->sql);
-	branch(q, ACCOUNT_COLS, RELATIONSHIP_TO,
-	       "relationships e ON e.to_kind = 'account' AND e.to_id = f.value JOIN accounts r ON "
-	       "r.id = e.from_id",
-	       ACCESS_ACCOUNT, a);
-	valid_today(g, &q->sql);
+	branch(q, "SELECT 1, r.id, 'works_at', NULL, NULL, 0",
+	       "contacts r ON r.account_id = f.value");
+	branch(q, "SELECT 0, r.id, 'subsidiary', NULL, NULL, 0",
+	       "accounts r ON r.parent_id = f.value");
+	relationship_branches(g, q, "account");
 }
 
 /* The visible nodes of a list of ids of one kind. */
@@ -304,8 +309,8 @@ static void graph_init(struct graph *g, struct crm_ctx *ctx, int want_edges)
 	snprintf(g->today, sizeof g->today, "%.10s", now);
 	if (want_edges)
 		g->edges = json_array();
-	build_account_adjacency(g, &g->adjacency[0], &ctx->actor);
-	build_contact_adjacency(g, &g->adjacency[1], &ctx->actor);
+	build_account_adjacency(g, &g->adjacency[0]);
+	build_contact_adjacency(g, &g->adjacency[1]);
 	build_rows(&g->rows[0], 0, &ctx->actor);
 	build_rows(&g->rows[1], 1, &ctx->actor);
 }
@@ -409,44 +414,41 @@ static void graph_link(struct graph *g, int i, int j, const char *type, int64_t 
 }
 
 /* Adds the row's node one level below the frontier unless it is known or the graph is full;
- * its index, -1 when not added, GX_EINTERNAL out of memory. */
+ * 0, or GX_EINTERNAL out of memory. */
 static int graph_reach(struct graph *g, struct store_stmt *stmt, int depth, struct gx_error *err)
 {
-	int j = graph_find(g, (int)store_col_int(stmt, 0), store_col_int(stmt, 1));
-	if (j >= 0)
-		return j;
+	if (graph_find(g, (int)store_col_int(stmt, 0), store_col_int(stmt, 1)) >= 0)
+		return 0;
 	if (g->n >= g->max_nodes) {
 		g->truncated = 1;
-		return -1;
+		return 0;
 	}
-	j = graph_add_row(g, stmt, depth, -1);
-	return j < 0 ? gx_fail(err, GX_EINTERNAL, NULL, "out of memory") : j;
+	return graph_add_row(g, stmt, depth, -1) < 0
+	           ? gx_fail(err, GX_EINTERNAL, NULL, "out of memory")
+	           : 0;
 }
 
-/* Runs the adjacency statement of one kind over the frontier ids. */
-static int expand_kind(struct graph *g, int kind, int depth, const char *ids, struct gx_error *err)
+static int pending_add(struct graph *g, int from, int is_contact, int64_t id, const char *type,
+                       int64_t relationship_id, int strength, int outward, struct gx_error *err)
 {
-	int rc;
-	struct store_stmt *stmt = level_run(g, &g->adjacency[kind], ids, &rc, err);
-	for (; rc == STORE_ROW; rc = store_step(stmt, err)) {
-		int i = graph_find(g, kind, store_col_int(stmt, COL_EXPANDED));
-		int j = graph_reach(g, stmt, depth, err);
-		if (j == GX_EINTERNAL) {
-			rc = j;
-			break;
-		}
-		if (i >= 0 && j >= 0) /* i < 0 cannot happen: the source is in the frontier */
-			graph_link(g, i, j, store_col_text(stmt, COL_EDGE_TYPE),
-			           col_id_or_0(stmt, COL_RELATIONSHIP),
-			           (int)store_col_int(stmt, COL_STRENGTH),
-			           (int)store_col_int(stmt, COL_OUTWARD));
+	if (g->npending == g->pending_cap) {
+		int cap = g->pending_cap ? g->pending_cap * 2 : 1024;
+		struct pending *grown = realloc(g->pending, (size_t)cap * sizeof *grown);
+		if (!grown)
+			return gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
+		g->pending = grown;
+		g->pending_cap = cap;
 	}
-	if (stmt)
-		store_done(stmt);
-	return rc < 0 ? rc : 0;
+	struct pending *e = &g->pending[g->npending++];
+	*e = (struct pending){.from = from,
+	                      .is_contact = is_contact,
+	                      .id = id,
+	                      .relationship_id = relationship_id,
+	                      .strength = strength,
+	                      .outward = outward};
+	snprintf(e->type, sizeof e->type, "%s", type ? type : "");
+	return 0;
 }
-
-static const char *const up_types[2][2] = {{"subsidiary", NULL}, {"works_at", "reports_to"}};
 
 /* A JSON array of ids (positive); NULL when out of memory. Written digit by digit: a level of
  * thousands of ids through printf cost more than the statement that reads them. */
@@ -471,60 +473,99 @@ static char *ids_json(const int64_t *ids, int n)
 	return text;
 }
 
-/* The edges frontier nodes first..last-1 name in their own rows (a contact's account and
- * manager, an account's parent). Neighbours already found cost nothing; the others are read
- * in one statement a kind, which also drops the invisible. */
-static int expand_up(struct graph *g, int first, int last, struct gx_error *err)
+/* Runs q over ids; each row goes to take(g, stmt, arg). */
+static int level_each(struct graph *g, struct level_query *q, const int64_t *ids, int n,
+                      int (*take)(struct graph *, struct store_stmt *, int, struct gx_error *),
+                      int arg, struct gx_error *err)
 {
-	int rc = 0;
-	for (int kind = 0; kind < 2 && rc == 0; kind++) {
-		int64_t *missing = malloc((size_t)(last - first) * sizeof *missing);
-		int n = 0;
-		for (int i = first; missing && i < last; i++)
-			if (g->nodes[i].up[kind] && graph_find(g, kind, g->nodes[i].up[kind]) < 0)
-				missing[n++] = g->nodes[i].up[kind];
-		char *ids = missing ? ids_json(missing, n) : NULL;
-		free(missing);
-		if (!ids)
-			return gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
-		struct store_stmt *stmt = n ? level_run(g, &g->rows[kind], ids, &rc, err) : NULL;
-		for (; stmt && rc == STORE_ROW; rc = store_step(stmt, err))
-			if (graph_reach(g, stmt, g->nodes[first].depth + 1, err) == GX_EINTERNAL) {
-				rc = GX_EINTERNAL;
-				break;
-			}
-		if (stmt)
-			store_done(stmt);
-		free(ids);
-		rc = rc < 0 ? rc : 0;
-	}
-	for (int i = first; rc == 0 && i < last; i++)
-		for (int k = 0; k < 2; k++) {
-			int j = g->nodes[i].up[k] ? graph_find(g, k, g->nodes[i].up[k]) : -1;
-			if (j >= 0)
-				graph_link(g, i, j, up_types[g->nodes[i].is_contact][k], 0, 0, 1);
-		}
-	return rc;
+	char *list = ids_json(ids, n);
+	if (!list)
+		return gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
+	int rc;
+	struct store_stmt *stmt = level_run(g, q, list, &rc, err);
+	for (; rc == STORE_ROW; rc = store_step(stmt, err))
+		if ((rc = take(g, stmt, arg, err)) < 0)
+			break;
+	if (stmt)
+		store_done(stmt);
+	free(list);
+	return rc < 0 ? rc : 0;
 }
 
-/* Expands nodes first..last-1 (one level of the search): every visible neighbour not yet found
- * joins the graph one hop further, at the end of the list. */
+/* An adjacency row (see branch) as a pending edge. */
+static int take_edge(struct graph *g, struct store_stmt *stmt, int kind, struct gx_error *err)
+{
+	int from = graph_find(g, kind, store_col_int(stmt, 6));
+	if (from < 0) /* cannot happen: the expanded node is in the graph */
+		return 0;
+	return pending_add(g, from, (int)store_col_int(stmt, 0), store_col_int(stmt, 1),
+	                   store_col_text(stmt, 2), col_id_or_0(stmt, 3),
+	                   (int)store_col_int(stmt, 4), (int)store_col_int(stmt, 5), err);
+}
+
+static int by_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The ids of one kind that ids[first..last) or the pending edges name (all when pending is 0:
+ * the level itself), sorted, each once; -1 when out of memory. */
+static int level_list(struct graph *g, int kind, int first, int last, int pending, int64_t **out)
+{
+	int cap = pending ? g->npending : last - first, n = 0;
+	int64_t *ids = malloc((size_t)(cap ? cap : 1) * sizeof *ids);
+	if (!ids)
+		return -1;
+	for (int i = 0; pending && i < g->npending; i++)
+		if (g->pending[i].is_contact == kind && graph_find(g, kind, g->pending[i].id) < 0)
+			ids[n++] = g->pending[i].id;
+	for (int i = first; !pending && i < last; i++)
+		if (g->nodes[i].is_contact == kind)
+			ids[n++] = g->nodes[i].id;
+	qsort(ids, (size_t)n, sizeof *ids, by_id);
+	int unique = 0;
+	for (int i = 0; i < n; i++)
+		if (!unique || ids[unique - 1] != ids[i])
+			ids[unique++] = ids[i];
+	*out = ids;
+	return unique;
+}
+
+static const char *const up_types[2][2] = {{"subsidiary", NULL}, {"works_at", "reports_to"}};
+
+/* Expands nodes first..last-1 (one level of the search) in three steps: their edges (the ones
+ * their rows name, then one adjacency statement a kind), the far ends not yet in the graph
+ * (one rows statement a kind, which leaves out the invisible: they join one hop further, at
+ * the end of the list), and the edges whose far end is now known. */
 static int graph_expand_level(struct graph *g, int first, int last, struct gx_error *err)
 {
-	int rc = expand_up(g, first, last, err);
-	for (int kind = 0; kind < 2 && rc == 0; kind++) {
-		int64_t *ids = malloc((size_t)(last - first) * sizeof *ids);
-		int n = 0;
-		for (int i = first; ids && i < last; i++)
-			if (g->nodes[i].is_contact == kind)
-				ids[n++] = g->nodes[i].id;
-		char *list = ids ? ids_json(ids, n) : NULL;
-		free(ids);
-		if (!list)
-			rc = gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
-		else if (n)
-			rc = expand_kind(g, kind, g->nodes[first].depth + 1, list, err);
-		free(list);
+	int rc = 0, depth = g->nodes[first].depth + 1;
+	g->npending = 0;
+	for (int i = first; i < last && rc == 0; i++)
+		for (int k = 0; k < 2 && rc == 0; k++)
+			if (g->nodes[i].up[k])
+				rc = pending_add(g, i, k, g->nodes[i].up[k],
+				                 up_types[g->nodes[i].is_contact][k], 0, 0, 1, err);
+	for (int step = 0; step < 2; step++)
+		for (int kind = 0; kind < 2 && rc == 0; kind++) {
+			int64_t *ids = NULL;
+			int n = level_list(g, kind, first, last, step, &ids);
+			if (n < 0)
+				rc = gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
+			else if (n > 0 && step == 0)
+				rc = level_each(g, &g->adjacency[kind], ids, n, take_edge, kind,
+				                err);
+			else if (n > 0)
+				rc = level_each(g, &g->rows[kind], ids, n, graph_reach, depth, err);
+			free(ids);
+		}
+	for (int p = 0; p < g->npending && rc == 0; p++) {
+		struct pending *e = &g->pending[p];
+		int j = graph_find(g, e->is_contact, e->id);
+		if (j >= 0)
+			graph_link(g, e->from, j, e->type, e->relationship_id, e->strength,
+			           e->outward);
 	}
 	return rc;
 }
