@@ -7,8 +7,10 @@
  * resumes the suspended streams of its user. Suspend and resume are both called under the mutex,
  * so a resume always follows the suspend it answers. A stream whose queue passes EVENTS_QUEUE_MAX
  * (a client that stopped reading) is ended; it reconnects with Last-Event-ID and replays from the
- * ring. A heartbeat thread writes ": ping" to every stream each EVENTS_PING_MS, which keeps
- * proxies from timing out and lets a dead peer's connection fail and be cleaned up. */
+ * ring. A heartbeat thread writes a "ping" event to every stream each EVENTS_PING_MS, which keeps
+ * proxies from timing out, lets a dead peer's connection fail and be cleaned up, and tells the
+ * browser its stream is alive (an SSE comment would not reach the page: EventSource drops
+ * them), so the page can replace a stream that went quiet without closing. */
 #include "http/events.h"
 
 #include <microhttpd.h>
@@ -303,7 +305,7 @@ void h_events(struct request *req, struct reply *reply, const void *data)
 
 static void ping_all(void)
 {
-	static const char ping[] = ": ping\n\n";
+	static const char ping[] = "event: ping\ndata: {}\n\n";
 	pthread_mutex_lock(&lock);
 	int64_t now = now_ms();
 	for (size_t b = 0; b < BUCKETS; b++) {

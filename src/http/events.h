@@ -11,7 +11,7 @@
 #define EVENTS_RING 256              /* recent events kept per user */
 #define EVENTS_WINDOW_MS (5 * 60000) /* ... and for at most five minutes */
 #define EVENTS_QUEUE_MAX (1u << 20)  /* bytes waiting for a slow stream before it is cut */
-#define EVENTS_PING_MS 15000         /* a ": ping" comment on every stream this often */
+#define EVENTS_PING_MS 5000          /* a "ping" event on every stream this often */
 
 /* Starts the heartbeat thread; call once before serving. 0 or GX_EINTERNAL. */
 int events_start(void);

@@ -388,6 +388,15 @@ test('a dropped stream reconnects with Last-Event-ID and misses nothing', async 
 	old.close();
 });
 
+test('every stream gets a ping event (no id: it moves no replay point) every 5 s', async () => {
+	const s = await stream(users.svc.token);
+	const ping = await s.next('ping', 7000);
+	assert.equal(ping.id, null);
+	assert.deepEqual(ping.json, {});
+	assert.equal(s.comments, 0); // an event, not an SSE comment: EventSource never shows those
+	s.close();
+});
+
 test('presence: agents set their status, managers see who is connected and idle', async () => {
 	assertError(await srv.api(users.svc.token, 'PUT', '/api/v1/presence', { status: 'sleeping' }), 422, 'validation_failed', 'status');
 	assertError(await srv.api(users.svc.token, 'PUT', '/api/v1/presence', { status: 'busy', mood: 1 }), 422, 'validation_failed', 'mood');

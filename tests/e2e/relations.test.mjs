@@ -312,6 +312,34 @@ test('screen pop: a hostile name stays text; the pop in Chinese (screenshot)', a
 	await page.evaluate(() => fetch('/api/v1/me', { method: 'PATCH', headers: { 'content-type': 'application/json', 'x-requested-with': 'guanxi' }, body: JSON.stringify({ locale: 'en' }) }));
 });
 
+test('a stream that goes quiet without closing is replaced, resuming from its last event', async () => {
+	// A context of its own with a fake clock: 12 s of silence pass at once, while the real
+	// stream stays open and nothing closes it (a dropped network, as the page sees one).
+	const quiet = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'en-US', timezoneId: 'Asia/Shanghai' });
+	await quiet.clock.install();
+	const p = await quiet.newPage();
+	p.on('pageerror', (e) => pageErrors.push(e.message));
+	const streams = [];
+	p.on('request', (r) => r.url().includes('/api/v1/events') && streams.push(new URL(r.url()).search));
+	await p.goto(`${srv.url}/login`);
+	await p.fill('#username', 'li.agent');
+	await p.fill('#password', PASSWORD);
+	await p.click('button[type=submit]');
+	await p.waitForSelector('html[data-events="ready"]', { state: 'attached' });
+	const id = `e2e-${++seq}`;
+	assertStatus(await call({ event: 'ringing', call_id: id, from: '137 1234 5678' }), 200);
+	await p.waitForSelector(`#pop-card[data-call="${id}"]`);
+	assert.equal(streams.length, 1);
+	await p.clock.fastForward(13000);
+	await p.waitForSelector('html[data-events="ready"]', { state: 'attached' });
+	assert.equal(streams.length, 2, 'a second stream');
+	assert.match(streams[1], /^\?last_event_id=\d+$/);
+	assert.equal(await p.locator(`#pop-card[data-call="${id}"]`).count(), 1, 'the pop stays');
+	assertStatus(await call({ event: 'ended', call_id: id }), 200);
+	await p.waitForSelector(`#pop-card[data-call="${id}"] .pop-state:text-is("Abandoned")`); // an event of the new stream
+	await quiet.close();
+});
+
 test('no script ran from data, no page errors', () => {
 	assert.deepEqual(dialogs, []);
 	assert.deepEqual(pageErrors, []);

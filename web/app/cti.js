@@ -1,6 +1,8 @@
 // cti.js — the agent's side of CTI (docs/cti.md): the event stream GET /api/v1/events, open while
 // signed in (EventSource: same-origin cookie, reconnects by itself with Last-Event-ID and the
-// server replays what was missed; "gap" in `ready` means it could not, and a note says so), the
+// server replays what was missed; "gap" in `ready` means it could not, and a note says so; a
+// stream that goes quiet without closing, a dropped network, is replaced after two missed pings,
+// from the last event it brought), the
 // screen pop card of a ringing call (known caller: name, account, tier, open cases, complaint
 // warning, last interactions; unknown: the one-click create with the number filled in), and the
 // presence control of the top bar (PUT /api/v1/presence).
@@ -16,6 +18,10 @@ export const STATUSES = ['available', 'busy', 'away'];
 
 let source = null;
 let retryTimer = null;
+let watchdog = null;
+let lastId = ''; // the id of the last event the stream brought: where a new stream resumes
+// The server pings every 5 s (src/http/events.h): a stream silent this long is dead.
+const SILENT_MS = 12000;
 let presence = null; // GET /presence, once per sign-in
 const selects = new Set();
 let pop = null; // {call, caller, compact}
@@ -24,28 +30,31 @@ let gapNote = false;
 /* Opens the stream once per sign-in; safe to call on every page. */
 export function startEvents() {
 	if (source || !state.me || typeof EventSource === 'undefined') return;
-	source = new EventSource('/api/v1/events');
-	source.addEventListener('ready', (e) => {
-		const d = parse(e);
+	source = new EventSource(`/api/v1/events${lastId ? `?last_event_id=${encodeURIComponent(lastId)}` : ''}`);
+	const on = (name, handle) =>
+		source.addEventListener(name, (e) => {
+			alive(e);
+			handle(parse(e));
+		});
+	on('ready', (d) => {
 		document.documentElement.dataset.events = 'ready';
 		if (d && d.gap) {
 			gapNote = true;
 			drawPop();
 		}
 	});
-	source.addEventListener('screen_pop', (e) => {
-		const d = parse(e);
+	on('screen_pop', (d) => {
 		if (!d) return;
 		pop = { call: d.call, caller: d.caller, compact: false };
 		drawPop();
 	});
-	source.addEventListener('call_update', (e) => {
-		const d = parse(e);
+	on('call_update', (d) => {
 		if (d && pop && sameCall(pop.call, d.call)) {
 			pop.call = { ...pop.call, ...d.call };
 			drawPop();
 		}
 	});
+	on('ping', () => {});
 	source.addEventListener('error', () => {
 		document.documentElement.dataset.events = 'reconnecting';
 		// EventSource retries by itself unless the server refused (signed out, 4xx): then
@@ -56,11 +65,26 @@ export function startEvents() {
 			retryTimer = setTimeout(() => state.me && startEvents(), 5000);
 		}
 	});
+	alive(null);
 	if (!presence) loadPresence();
+}
+
+/* Every event (pings too) proves the stream alive; silence past SILENT_MS replaces it. */
+function alive(e) {
+	if (e && e.lastEventId) lastId = e.lastEventId;
+	clearTimeout(watchdog);
+	watchdog = setTimeout(() => {
+		document.documentElement.dataset.events = 'reconnecting';
+		if (source) source.close();
+		source = null;
+		startEvents();
+	}, SILENT_MS);
 }
 
 export function stopEvents() {
 	clearTimeout(retryTimer);
+	clearTimeout(watchdog);
+	lastId = '';
 	if (source) source.close();
 	source = null;
 	presence = null;
