@@ -20,6 +20,11 @@ CFLAGS   := -std=c11 $(WARN) $(CFLAGS_$(FLAVOUR))
 CXXFLAGS := -std=c++17 -Wall -Wextra -Werror $(CFLAGS_$(FLAVOUR))
 LDFLAGS  := $(CFLAGS_$(FLAVOUR))
 LDLIBS   := $(shell pkg-config --libs $(PKGS)) -lcsv -lphonenumber -lstdc++ -lpthread -lm
+# jemalloc in the optimised build: glibc's malloc was a fifth of a busy server's CPU (jansson
+# and SQLite allocate per value) and jemalloc gave 10-15 % more 360 views a second. The
+# sanitizer builds keep the sanitizers' own allocator.
+LDLIBS_release := -ljemalloc
+LDLIBS   += $(LDLIBS_$(FLAVOUR))
 
 LIB_C   := $(wildcard src/base/*.c src/store/*.c src/crm/*.c src/http/*.c src/cli/*.c)
 LIB_CXX := $(wildcard src/base/*.cc)
