@@ -125,6 +125,22 @@ static const struct target account_targets[] = {
     {"external_id", "|id|accountid|recordid|companyid|externalid|编号|客户编号|", 0},
 };
 
+/* The columns by which an interaction or an order names its customer. */
+// clang-format off
+#define CUSTOMER_TARGETS \
+    {"contact", "|contact|contactname|name|联系人|联系人姓名|姓名|客户|客户姓名|", 0}, \
+    {"contact_phone", \
+     "|contactphone|phone|phonenumber|mobile|mobilephone|电话|手机|手机号|手机号码|电话号码|" \
+     "联系电话|联系人电话|联系人手机|客户电话|客户手机|", 0}, \
+    {"contact_email", "|contactemail|email|emailaddress|邮箱|电子邮件|电子邮箱|联系人邮箱|客户邮箱|", \
+     0}, \
+    {"account", \
+     "|account|accountname|company|companyname|公司|公司名称|客户名称|客户公司|单位|单位名称|" \
+     "企业名称|", 0}, \
+    {"contact_id", "|contactid|", 0}, \
+    {"account_id", "|accountid|", 0}
+// clang-format on
+
 static const struct target interaction_targets[] = {
     {"channel", "|channel|type|activitytype|渠道|方式|类型|沟通方式|联系类型|跟进方式|活动类型|",
      0},
@@ -139,19 +155,7 @@ static const struct target interaction_targets[] = {
     {"subject", "|subject|topic|主题|标题|事由|摘要|", 0},
     {"body", "|body|content|description|details|notes|内容|记录|详情|沟通内容|跟进内容|备注|", 0},
     {"outcome", "|outcome|result|结果|跟进结果|处理结果|", 0},
-    {"contact", "|contact|contactname|name|联系人|联系人姓名|姓名|客户|客户姓名|", 0},
-    {"contact_phone",
-     "|contactphone|phone|phonenumber|mobile|mobilephone|电话|手机|手机号|手机号码|电话号码|"
-     "联系电话|联系人电话|联系人手机|客户电话|客户手机|",
-     0},
-    {"contact_email",
-     "|contactemail|email|emailaddress|邮箱|电子邮件|电子邮箱|联系人邮箱|客户邮箱|", 0},
-    {"account",
-     "|account|accountname|company|companyname|公司|公司名称|客户名称|客户公司|单位|单位名称|"
-     "企业名称|",
-     0},
-    {"contact_id", "|contactid|", 0},
-    {"account_id", "|accountid|", 0},
+    CUSTOMER_TARGETS,
     {"external_id", "|id|externalid|activityid|编号|记录编号|记录id|活动编号|", 0},
 };
 
@@ -173,19 +177,7 @@ static const struct target order_targets[] = {
     {"status", "|status|orderstatus|状态|订单状态|单据状态|", 0},
     {"source", "|source|来源|订单来源|", 0},
     {"lines", "|lines|明细|订单明细|", 0},
-    {"contact", "|contact|contactname|name|联系人|联系人姓名|姓名|客户|客户姓名|", 0},
-    {"contact_phone",
-     "|contactphone|phone|phonenumber|mobile|mobilephone|电话|手机|手机号|手机号码|电话号码|"
-     "联系电话|联系人电话|联系人手机|客户电话|客户手机|",
-     0},
-    {"contact_email",
-     "|contactemail|email|emailaddress|邮箱|电子邮件|电子邮箱|联系人邮箱|客户邮箱|", 0},
-    {"account",
-     "|account|accountname|company|companyname|公司|公司名称|客户名称|客户公司|单位|单位名称|"
-     "企业名称|",
-     0},
-    {"contact_id", "|contactid|", 0},
-    {"account_id", "|accountid|", 0},
+    CUSTOMER_TARGETS,
 };
 
 static const struct {

@@ -255,21 +255,22 @@ static void branch(struct level_query *q, const char *cols, const char *tables)
 	sql_add(&q->sql, tables);
 }
 
+/* Both directions of the relationships of the level's nodes of this kind: those they are the
+ * from end of (outward), then those they are the to end of. */
 static void relationship_branches(struct graph *g, struct level_query *q, const char *kind)
 {
-	char cols[120], tables[120];
-	snprintf(cols, sizeof cols,
-	         "SELECT e.to_kind = 'contact', e.to_id, e.type, e.id, e.strength, 1");
-	snprintf(tables, sizeof tables,
-	         "relationships e ON e.from_kind = '%s' AND e.from_id = f.value WHERE 1 = 1", kind);
-	branch(q, cols, tables);
-	valid_today(g, &q->sql);
-	snprintf(cols, sizeof cols,
-	         "SELECT e.from_kind = 'contact', e.from_id, e.type, e.id, e.strength, 0");
-	snprintf(tables, sizeof tables,
-	         "relationships e ON e.to_kind = '%s' AND e.to_id = f.value WHERE 1 = 1", kind);
-	branch(q, cols, tables);
-	valid_today(g, &q->sql);
+	for (int outward = 1; outward >= 0; outward--) {
+		const char *far = outward ? "to" : "from", *near = outward ? "from" : "to";
+		char cols[120], tables[120];
+		snprintf(cols, sizeof cols,
+		         "SELECT e.%s_kind = 'contact', e.%s_id, e.type, e.id, e.strength, %d", far,
+		         far, outward);
+		snprintf(tables, sizeof tables,
+		         "relationships e ON e.%s_kind = '%s' AND e.%s_id = f.value WHERE 1 = 1",
+		         near, kind, near);
+		branch(q, cols, tables);
+		valid_today(g, &q->sql);
+	}
 }
 
 /* The edges of contacts that their own rows do not name: their reports and their
