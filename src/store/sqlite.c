@@ -145,15 +145,13 @@ static int set_journal_mode(struct store *store, const char *sql, const char *mo
 	               ? sqlite3_step(stmt)
 	               : SQLITE_ERROR;
 	const char *now = step == SQLITE_ROW ? (const char *)sqlite3_column_text(stmt, 0) : NULL;
+	int busy = (step & 0xff) == SQLITE_BUSY || (step & 0xff) == SQLITE_LOCKED;
 	int rc = 0;
-	if (now && strcmp(now, mode) == 0)
-		rc = 0;
-	else if (now || (step & 0xff) == SQLITE_BUSY || (step & 0xff) == SQLITE_LOCKED)
-		rc = gx_fail(err, GX_ECONFLICT, NULL,
-		             "the database is in use by another connection");
-	else
-		rc = gx_fail(err, GX_EINTERNAL, NULL, "storage error: %s",
-		             sqlite3_errmsg(store->db));
+	if (!now || strcmp(now, mode) != 0)
+		rc = now || busy ? gx_fail(err, GX_ECONFLICT, NULL,
+		                           "the database is in use by another connection")
+		                 : gx_fail(err, GX_EINTERNAL, NULL, "storage error: %s",
+		                           sqlite3_errmsg(store->db));
 	sqlite3_finalize(stmt);
 	sqlite3_busy_timeout(store->db, BUSY_TIMEOUT_MS);
 	return rc;
