@@ -6,7 +6,7 @@ CC      ?= cc
 CXX     ?= c++
 FLAVOUR ?= release
 PKGS    := libmicrohttpd jansson sqlite3 libsodium libutf8proc opencc xlsxwriter libzip expat \
-           uchardet
+           uchardet icu-i18n
 BUILD   := build/$(FLAVOUR)
 GEN     := build/gen
 

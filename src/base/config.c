@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/tz.h"
+
 void config_defaults(struct config *config)
 {
 	memset(config, 0, sizeof *config);
@@ -16,6 +18,7 @@ void config_defaults(struct config *config)
 	snprintf(config->web_dir, sizeof config->web_dir, "./web");
 	snprintf(config->region, sizeof config->region, "CN");
 	snprintf(config->currency, sizeof config->currency, "CNY");
+	snprintf(config->timezone, sizeof config->timezone, "Asia/Shanghai");
 	config->max_body = 8u << 20;
 	/* Four HTTP workers per core: a worker also waits (page faults on the mapped database, a
 	 * deferred reply's commit); see docs/decisions.md, HTTP server. */
@@ -72,6 +75,9 @@ int config_set(struct config *config, const char *key, const char *value, struct
 		bad = set_upper(config->region, sizeof config->region, value);
 	else if (strcmp(key, "currency") == 0)
 		bad = set_upper(config->currency, sizeof config->currency, value);
+	else if (strcmp(key, "timezone") == 0)
+		bad =
+		    !tz_valid(value) || set_text(config->timezone, sizeof config->timezone, value);
 	else if (strcmp(key, "max_body") == 0)
 		bad = parse_number(value, 1024, 1LL << 30, &n) || (config->max_body = (size_t)n, 0);
 	else if (strcmp(key, "threads") == 0)
@@ -128,9 +134,9 @@ static int load_file(struct config *config, const char *path, struct gx_error *e
 
 int config_load(struct config *config, const char *path, struct gx_error *err)
 {
-	static const char *const keys[] = {"listen",    "db",          "web_dir",  "region",
-	                                   "currency",  "max_body",    "threads",  "demo_contacts",
-	                                   "tier_gold", "tier_silver", "gold_team"};
+	static const char *const keys[] = {"listen",    "db",          "web_dir",   "region",
+	                                   "currency",  "max_body",    "threads",   "demo_contacts",
+	                                   "tier_gold", "tier_silver", "gold_team", "timezone"};
 	if (path && load_file(config, path, err) < 0)
 		return GX_EVALIDATION;
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {

@@ -14,6 +14,8 @@ struct config {
 	char web_dir[1024];    /* static browser app; GUANXI_WEB_DIR; default ./web */
 	char region[3];        /* default phone region; GUANXI_REGION; default CN */
 	char currency[4];      /* default currency; GUANXI_CURRENCY; default CNY */
+	char timezone[64];     /* IANA zone of imported times written without an offset;
+	                        * GUANXI_TIMEZONE; default Asia/Shanghai (as region CN) */
 	size_t max_body;       /* request body limit in bytes; GUANXI_MAX_BODY; default 8 MiB */
 	int threads;           /* HTTP worker threads; GUANXI_THREADS; default: one per core */
 	int demo_contacts;     /* demo contacts made for a new database; GUANXI_DEMO_CONTACTS */

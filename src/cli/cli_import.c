@@ -147,6 +147,7 @@ int cmd_import(struct cli *cli)
 	struct import_options opt = {
 	    .kind = cli_flag(cli, "type"),
 	    .encoding = cli_flag(cli, "encoding"),
+	    .timezone = cli_flag(cli, "timezone"),
 	    .mapping_name = cli_flag(cli, "mapping"),
 	    .format = cli_flag(cli, "file-format"),
 	    .filename = cli->words[0],

@@ -34,6 +34,7 @@
 #include "base/phone.h"
 #include "base/table.h"
 #include "base/text.h"
+#include "base/tz.h"
 #include "base/vcard.h"
 #include "base/xlsx.h"
 #include "crm/orders.h"
@@ -178,6 +179,16 @@ static const struct target order_targets[] = {
     {"source", "|source|来源|订单来源|", 0},
     {"lines", "|lines|明细|订单明细|", 0},
     CUSTOMER_TARGETS,
+    /* One row per order line (ERP exports): the rows of an order share its external_ref. */
+    {"sku",
+     "|sku|skucode|productcode|productid|itemcode|itemnumber|itemno|partnumber|partno|物料编码|"
+     "物料代码|物料编号|商品编码|商品编号|产品编码|产品编号|存货编码|货号|料号|",
+     0},
+    {"product",
+     "|product|productname|item|itemname|物料名称|商品名称|产品名称|存货名称|品名|商品|产品|", 0},
+    {"qty", "|qty|quantity|数量|销售数量|订货数量|订购数量|", 0},
+    {"unit_price", "|unitprice|price|单价|含税单价|销售单价|售价|单价元|含税单价元|", 0},
+    {"unit_cost", "|unitcost|costprice|成本单价|单位成本|成本价|", 0},
 };
 
 static const struct {
@@ -559,6 +570,35 @@ static int build_mapping(struct crm_ctx *ctx, const struct source *src,
 	return 0;
 }
 
+static int mapped(const struct mapping *m, const char *field)
+{
+	int target = target_of(m->kind, field);
+	for (size_t c = 0; target >= 0 && c < m->ncols; c++)
+		if (m->target[c] == target)
+			return 1;
+	return 0;
+}
+
+/* The columns of one order line: an ERP export with one row per line has some of them. */
+static const char *const line_fields[] = {"sku", "product", "qty", "unit_price", "unit_cost"};
+enum { LINE_SKU, LINE_PRODUCT, LINE_QTY, LINE_PRICE, LINE_COST, NLINE };
+
+static int line_field(const char *name)
+{
+	for (int i = 0; i < NLINE; i++)
+		if (strcmp(name, line_fields[i]) == 0)
+			return i;
+	return -1;
+}
+
+static int has_line_columns(const struct mapping *m)
+{
+	for (int i = 0; m->kind == K_ORDERS && i < NLINE; i++)
+		if (mapped(m, line_fields[i]))
+			return 1;
+	return 0;
+}
+
 /* What a file cannot do without: a column for one field of each group (contacts: a name or
  * its parts; orders: an amount or lines to add up, and a date). */
 static int check_needed(const struct mapping *m, struct gx_error *err)
@@ -567,7 +607,7 @@ static int check_needed(const struct mapping *m, struct gx_error *err)
 	    [K_ACCOUNTS] = {{"name", NULL, NULL}, {NULL, NULL, NULL}},
 	    [K_CONTACTS] = {{"name", "first_name", "last_name"}, {NULL, NULL, NULL}},
 	    [K_INTERACTIONS] = {{"channel", NULL, NULL}, {NULL, NULL, NULL}},
-	    [K_ORDERS] = {{"amount", "lines", NULL}, {"ordered_at", NULL, NULL}},
+	    [K_ORDERS] = {{"amount", "lines", "unit_price"}, {"ordered_at", NULL, NULL}},
 	};
 	for (int g = 0; g < 2 && needed[m->kind][g][0]; g++) {
 		const char *const *group = needed[m->kind][g];
@@ -582,6 +622,9 @@ static int check_needed(const struct mapping *m, struct gx_error *err)
 			               m->kind == K_ORDERS && group[1] ? group[1] : "",
 			               kind_names[m->kind]);
 	}
+	if (m->kind == K_ORDERS && has_line_columns(m) && !mapped(m, "unit_price"))
+		return gx_fail(err, GX_EVALIDATION, "mapping",
+		               "no column is mapped to unit_price, which order lines need");
 	return 0;
 }
 
@@ -730,29 +773,44 @@ static int parse_date(const char *s, char out[11])
 	return 0;
 }
 
-/* An instant: RFC 3339, "YYYY-MM-DD HH:MM[:SS]" (UTC), a date (midnight UTC), an Excel serial. */
-static int parse_time(const char *s, char out[32])
+/* An instant: RFC 3339 with its offset; a wall-clock time without one ("YYYY-MM-DD HH:MM[:SS]",
+ * "YYYY-MM-DDTHH:MM:SS", "YYYY/M/D H:MM", "M/D/YYYY H:MM", an Excel serial with a time of day)
+ * in zone (an IANA name); a date alone, written or as a whole Excel serial, is midnight UTC. */
+static int parse_time(const char *s, const char *zone, char out[32])
 {
 	int64_t t;
 	if (clock_parse(s, &t) == 0) {
 		clock_format(t, out, 32);
 		return 0;
 	}
-	if (digits_only(s, 1) && strlen(s) != 8) {
-		clock_format(excel_serial(s), out, 32);
-		return 0;
-	}
 	int y, mo, d, h = 0, mi = 0, sec = 0;
-	char date[11];
-	if (sscanf(s, "%d-%d-%d %d:%d:%d", &y, &mo, &d, &h, &mi, &sec) >= 5 ||
-	    sscanf(s, "%d/%d/%d %d:%d:%d", &y, &mo, &d, &h, &mi, &sec) >= 5) {
-		char text[40];
-		snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d, h, mi, sec);
-		if (clock_parse(text, &t) == 0) {
+	if (digits_only(s, 1) && strlen(s) != 8) {
+		t = excel_serial(s);
+		struct tm tm;
+		if (t % 86400 == 0 || !gmtime_r(&(time_t){(time_t)t}, &tm)) {
 			clock_format(t, out, 32);
 			return 0;
 		}
-		return -1;
+		if (tz_to_utc(zone, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		              tm.tm_min, tm.tm_sec, &t) < 0)
+			return -1;
+		clock_format(t, out, 32);
+		return 0;
+	}
+	char date[11];
+	if (sscanf(s, "%d-%d-%d %d:%d:%d", &y, &mo, &d, &h, &mi, &sec) >= 5 ||
+	    sscanf(s, "%d-%d-%dT%d:%d:%d", &y, &mo, &d, &h, &mi, &sec) >= 5 ||
+	    sscanf(s, "%d/%d/%d %d:%d:%d", &y, &mo, &d, &h, &mi, &sec) >= 5) {
+		if (y < 100 && d > 999) { /* M/D/YYYY */
+			int yy = d;
+			d = mo;
+			mo = y;
+			y = yy;
+		}
+		if (!valid_date(y, mo, d) || tz_to_utc(zone, y, mo, d, h, mi, sec, &t) < 0)
+			return -1;
+		clock_format(t, out, 32);
+		return 0;
 	}
 	if (parse_date(s, date) == 0) {
 		snprintf(out, 32, "%sT00:00:00Z", date);
@@ -984,7 +1042,7 @@ static int add_items(json_t *list, const char *cell, const char *key, const char
 }
 
 struct run;
-static void hash_row(const struct run *run, size_t row, char out[33]);
+static void hash_unit(const struct run *run, size_t unit, char out[33]);
 
 struct run {
 	struct crm_ctx *ctx;
@@ -993,7 +1051,14 @@ struct run {
 	struct mapping map;
 	struct config config; /* the caller's, with the import's region */
 	int64_t job_id;
-	int64_t start_row; /* data rows already done (a resumed job) */
+	int64_t start_row; /* data rows (units) already done (a resumed job) */
+	/* Orders with line columns: the rows of one order (the same external_ref) are one unit,
+	 * converted and written together; units are in the order of their first rows. Without
+	 * line columns (unit_rows NULL) every data row is a unit. */
+	int zone_in_hash; /* a time column is mapped: the zone is part of what a row says */
+	size_t nunits;
+	size_t *unit_start; /* unit u: unit_rows[unit_start[u]] up to unit_start[u + 1] */
+	size_t *unit_rows;  /* table rows */
 	int batch;
 	int64_t now;
 	/* the pipeline */
@@ -1162,7 +1227,7 @@ static int put_value(struct run *run, struct prow *r, json_t *record, const char
 		set_text(record, f->name, text);
 		return 0;
 	case F_TIME:
-		if (parse_time(v, text) < 0)
+		if (parse_time(v, run->config.timezone, text) < 0)
 			return reject(r, header, "\"%s\" is not a date and time", v);
 		set_text(record, f->name, text);
 		return 0;
@@ -1262,9 +1327,27 @@ static void blame(struct prow *r, const struct gx_error *e, const char **phone_h
 	reject(r, field, "%s", e->message);
 }
 
-static void convert_row(struct run *run, size_t row, struct prow *r)
+/* The table rows of a unit (see struct run). */
+static void unit_span(const struct run *run, size_t unit, size_t *from, size_t *to)
+{
+	*from = run->unit_rows ? run->unit_start[unit] : unit;
+	*to = run->unit_rows ? run->unit_start[unit + 1] : unit + 1;
+}
+
+static size_t unit_row(const struct run *run, size_t k)
+{
+	return run->unit_rows ? run->unit_rows[k] : k + 1;
+}
+
+static int order_lines(struct run *run, size_t unit, struct prow *r, json_t *record);
+
+/* One unit (a row; an order of several rows) into r. */
+static void convert_row(struct run *run, size_t unit, struct prow *r)
 {
 	const struct table *t = &run->src.table;
+	size_t from, to;
+	unit_span(run, unit, &from, &to);
+	size_t row = unit_row(run, from);
 	r->line = t->lines[row];
 	if (run->src.format == FMT_CSV && table_width(t, row) != run->map.ncols) {
 		if (run->src.open_quote && r->line >= run->src.open_quote)
@@ -1315,6 +1398,8 @@ static void convert_row(struct run *run, size_t row, struct prow *r)
 	}
 	free(first);
 	free(last);
+	if (r->status == 0 && run->unit_rows)
+		order_lines(run, unit, r, record);
 	struct gx_error e = {0};
 	const struct record_kind *kind = kinds[run->map.kind].kind;
 	if (r->status == 0 && (run->map.kind == K_CONTACTS || run->map.kind == K_ACCOUNTS) &&
@@ -1353,36 +1438,237 @@ static void convert_row(struct run *run, size_t row, struct prow *r)
 	}
 	if (r->status == 0) {
 		r->record = record;
-		hash_row(run, row, r->hash);
+		hash_unit(run, unit, r->hash);
 	} else {
 		json_decref(record);
 	}
 }
 
-static void hash_row(const struct run *run, size_t row, char out[33])
+/* The hash of a unit's mapped values (all its rows': an order's lines are part of it). */
+static void hash_unit(const struct run *run, size_t unit, char out[33])
 {
 	crypto_generichash_state h;
 	unsigned char digest[16];
 	crypto_generichash_init(&h, NULL, 0, sizeof digest);
 	const char *kind = kind_names[run->map.kind];
 	crypto_generichash_update(&h, (const unsigned char *)kind, strlen(kind) + 1);
-	for (size_t c = 0; c < run->map.ncols; c++) {
-		if (run->map.target[c] < 0)
-			continue;
-		const char *v = table_cell(&run->src.table, row, c);
-		const char *target = kinds[run->map.kind].targets[run->map.target[c]].name;
-		crypto_generichash_update(&h, (const unsigned char *)target, strlen(target) + 1);
-		crypto_generichash_update(&h, (const unsigned char *)v, strlen(v) + 1);
-	}
+	/* The same wall-clock times read in another zone are other instants, not the same row. */
+	if (run->zone_in_hash)
+		crypto_generichash_update(&h, (const unsigned char *)run->config.timezone,
+		                          strlen(run->config.timezone) + 1);
+	size_t from, to;
+	unit_span(run, unit, &from, &to);
+	for (size_t k = from; k < to; k++)
+		for (size_t c = 0; c < run->map.ncols; c++) {
+			if (run->map.target[c] < 0)
+				continue;
+			const char *v = table_cell(&run->src.table, unit_row(run, k), c);
+			const char *target = kinds[run->map.kind].targets[run->map.target[c]].name;
+			crypto_generichash_update(&h, (const unsigned char *)target,
+			                          strlen(target) + 1);
+			crypto_generichash_update(&h, (const unsigned char *)v, strlen(v) + 1);
+		}
 	crypto_generichash_final(&h, digest, sizeof digest);
 	for (int i = 0; i < 16; i++)
 		snprintf(out + 2 * i, 3, "%02x", digest[i]);
 }
 
+/* A quantity: a whole number above 0, written "3", "3.000" or "1,200". */
+static long long parse_qty(const char *s)
+{
+	long long n = 0;
+	int digits = 0;
+	for (; *s && *s != '.'; s++) {
+		if (*s == ',')
+			continue;
+		if (*s < '0' || *s > '9' || n > 1000000000)
+			return -1;
+		n = n * 10 + (*s - '0');
+		digits++;
+	}
+	if (*s == '.')
+		for (s++; *s; s++)
+			if (*s != '0')
+				return -1;
+	return digits && n > 0 && n <= 1000000000 ? n : -1;
+}
+
+/* An order of several rows (an ERP export with one row per line): its lines from every row
+ * ({"sku", "name", "qty", "unit_price"}; orders.c adds qty x unit price up into the amount
+ * unless an amount column gave the total), its cost from the unit costs when every line has
+ * one and no cost column gave it. Every other mapped column of a later row must be empty or
+ * say what the first row says. A bad row rejects the whole order, naming that row's line. */
+static int order_lines(struct run *run, size_t unit, struct prow *r, json_t *record)
+{
+	const struct table *t = &run->src.table;
+	size_t from, to;
+	unit_span(run, unit, &from, &to);
+	size_t first = unit_row(run, from);
+	int have_qty = mapped(&run->map, "qty"), costs = mapped(&run->map, "unit_cost");
+	const char *ref = json_string_value(json_object_get(record, "external_ref"));
+	json_t *lines = json_array();
+	int64_t cost = 0;
+	for (size_t k = from; k < to && r->status == 0; k++) {
+		size_t row = unit_row(run, k);
+		long line = t->lines[row];
+		if (run->src.format == FMT_CSV && table_width(t, row) != run->map.ncols) {
+			r->line = line;
+			if (run->src.open_quote && line >= run->src.open_quote)
+				return reject(r, NULL,
+				              "a quoted field opened on line %ld is never closed",
+				              run->src.open_quote);
+			return reject(r, NULL, "the row has %zu fields but the header has %zu",
+			              table_width(t, row), run->map.ncols);
+		}
+		char *v[NLINE] = {0};
+		const char *h[NLINE] = {0};
+		for (size_t c = 0; c < run->map.ncols && r->status == 0; c++) {
+			int target = run->map.target[c];
+			if (target < 0)
+				continue;
+			const char *cell = table_cell(t, row, c);
+			int li = line_field(kinds[K_ORDERS].targets[target].name);
+			if (*cell && !text_valid_utf8(cell, strlen(cell))) {
+				reject(r, header_of(run, c),
+				       "not valid text in the file's encoding");
+			} else if (li >= 0) {
+				v[li] = trimmed(cell);
+				h[li] = header_of(run, c);
+			} else if (k > from) {
+				char *here = trimmed(cell),
+				     *there = trimmed(table_cell(t, first, c));
+				if (here && there && *here && strcmp(here, there) != 0)
+					reject(r, header_of(run, c),
+					       "order %s: \"%s\" here but \"%s\" on line %ld",
+					       ref ? ref : "", here, there, t->lines[first]);
+				free(here);
+				free(there);
+			}
+		}
+		int empty = 1;
+		for (int i = 0; i < NLINE; i++)
+			empty &= !v[i] || !*v[i];
+		long long qty = 1;
+		char price[40], unit_cost[40];
+		int64_t minor = 0, sum = 0;
+		if (r->status < 0 || empty) {
+			/* rejected, or a row without a line (an order's header row) */
+		} else if (have_qty && !*v[LINE_QTY]) {
+			reject(r, h[LINE_QTY], "a line needs a quantity");
+		} else if (have_qty && (qty = parse_qty(v[LINE_QTY])) < 0) {
+			reject(r, h[LINE_QTY], "\"%s\" is not a quantity (a whole number above 0)",
+			       v[LINE_QTY]);
+		} else if (!*v[LINE_PRICE]) {
+			reject(r, h[LINE_PRICE], "a line needs a unit price");
+		} else if (parse_money(v[LINE_PRICE], price) < 0) {
+			reject(r, h[LINE_PRICE], "\"%s\" is not an amount of money", v[LINE_PRICE]);
+		} else if (costs && *v[LINE_COST] &&
+		           (parse_money(v[LINE_COST], unit_cost) < 0 ||
+		            money_parse(unit_cost, &minor) < 0)) {
+			reject(r, h[LINE_COST], "\"%s\" is not an amount of money", v[LINE_COST]);
+		} else {
+			json_t *item =
+			    json_pack("{s:I, s:s}", "qty", (json_int_t)qty, "unit_price", price);
+			if (v[LINE_SKU] && *v[LINE_SKU])
+				json_object_set_new(item, "sku", json_string(v[LINE_SKU]));
+			if (v[LINE_PRODUCT] && *v[LINE_PRODUCT])
+				json_object_set_new(item, "name", json_string(v[LINE_PRODUCT]));
+			json_array_append_new(lines, item);
+			if (!costs || !*v[LINE_COST])
+				costs =
+				    0; /* a line without a unit cost: the order's cost is unknown */
+			else if (__builtin_mul_overflow(minor, qty, &sum) ||
+			         __builtin_add_overflow(cost, sum, &cost) ||
+			         cost > MONEY_MAX_MINOR || cost < -MONEY_MAX_MINOR)
+				reject(r, h[LINE_COST],
+				       "the order's cost is larger than money allows");
+		}
+		for (int i = 0; i < NLINE; i++)
+			free(v[i]);
+		if (r->status < 0)
+			r->line = line;
+	}
+	if (r->status == 0 && json_array_size(lines)) {
+		json_object_set(record, "lines", lines);
+		if (costs && !json_object_get(record, "cost")) {
+			char text[40];
+			money_format(cost, text, sizeof text);
+			set_text(record, "cost", text);
+		}
+	}
+	json_decref(lines);
+	return r->status;
+}
+
+struct order_row {
+	char *ref;         /* the external_ref, trimmed */
+	size_t row, first; /* the table row; the first row of its order */
+};
+
+static int by_ref(const void *a, const void *b)
+{
+	const struct order_row *x = a, *y = b;
+	int c = strcmp(x->ref, y->ref);
+	return c ? c : x->row < y->row ? -1 : x->row > y->row;
+}
+
+static int by_first(const void *a, const void *b)
+{
+	const struct order_row *x = a, *y = b;
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	return x->row < y->row ? -1 : x->row > y->row;
+}
+
+/* Orders with line columns: rows with the same external_ref (anywhere in the file) become one
+ * unit; a row without one is an order of its own. */
+static int group_orders(struct run *run, struct gx_error *err)
+{
+	size_t n = run->src.table.nrows > 0 ? run->src.table.nrows - 1 : 0;
+	int target = target_of(K_ORDERS, "external_ref");
+	size_t ref_col = (size_t)-1;
+	for (size_t c = 0; c < run->map.ncols; c++)
+		if (run->map.target[c] == target && ref_col == (size_t)-1)
+			ref_col = c;
+	struct order_row *rows = calloc(n ? n : 1, sizeof *rows);
+	run->unit_rows = calloc(n ? n : 1, sizeof *run->unit_rows);
+	run->unit_start = calloc(n + 1, sizeof *run->unit_start);
+	int failed = !rows || !run->unit_rows || !run->unit_start;
+	for (size_t i = 0; i < n && !failed; i++) {
+		rows[i].row = i + 1;
+		rows[i].ref = trimmed(
+		    ref_col == (size_t)-1 ? "" : table_cell(&run->src.table, i + 1, ref_col));
+		failed = !rows[i].ref;
+	}
+	if (!failed) {
+		qsort(rows, n, sizeof *rows, by_ref);
+		for (size_t i = 0; i < n; i++)
+			rows[i].first =
+			    *rows[i].ref && i > 0 && strcmp(rows[i].ref, rows[i - 1].ref) == 0
+			        ? rows[i - 1].first
+			        : rows[i].row;
+		qsort(rows, n, sizeof *rows, by_first);
+		run->nunits = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (i == 0 || rows[i].first != rows[i - 1].first)
+				run->unit_start[run->nunits++] = i;
+			run->unit_rows[i] = rows[i].row;
+		}
+		run->unit_start[run->nunits] = n;
+	}
+	for (size_t i = 0; rows && i < n; i++)
+		free(rows[i].ref);
+	free(rows);
+	return failed ? gx_fail(err, GX_EINTERNAL, NULL, "out of memory") : 0;
+}
+
 /* ---- the pipeline --------------------------------------------------------------------- */
 
+/* Units to write: data rows, or orders when an order's rows are grouped. */
 static size_t data_rows(const struct run *run)
 {
+	if (run->unit_rows)
+		return run->nunits;
 	return run->src.table.nrows > 0 ? run->src.table.nrows - 1 : 0;
 }
 
@@ -1440,7 +1726,7 @@ static void *worker(void *arg)
 		                                                       : (size_t)run->batch;
 		struct prow *rows = calloc(n ? n : 1, sizeof *rows);
 		for (size_t i = 0; rows && i < n; i++)
-			convert_row(run, first + i + 1, &rows[i]);
+			convert_row(run, first + i, &rows[i]);
 		pthread_mutex_lock(&run->lock);
 		run->chunks[k] = rows;
 		run->ready[k] = rows ? 1 : -1;
@@ -3060,8 +3346,8 @@ static int insert_job(struct crm_ctx *ctx, const struct import_options *opt, con
 	struct store_stmt *stmt = store_prepare(
 	    ctx->store,
 	    "INSERT INTO imports(user_id, kind, format, encoding, region, mapping, filename, "
-	    "file_hash, source, dry_run, status, created_at, updated_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "file_hash, source, dry_run, status, created_at, updated_at, timezone) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	    err);
 	if (!stmt)
 		return GX_EINTERNAL;
@@ -3082,6 +3368,8 @@ static int insert_job(struct crm_ctx *ctx, const struct import_options *opt, con
 	store_bind_text(stmt, 11, status);
 	store_bind_int(stmt, 12, clock_now());
 	store_bind_int(stmt, 13, clock_now());
+	store_bind_text(stmt, 14,
+	                opt->timezone && *opt->timezone ? opt->timezone : ctx->config->timezone);
 	free(mapping);
 	int rc = store_exec(stmt, err);
 	*id = store_last_insert_id(ctx->store);
@@ -3199,6 +3487,17 @@ static int run_import(struct run *run, const char *data, size_t len, int64_t job
 	if (rc == 0 && !access_can_write(&ctx->actor, kinds[run->map.kind].kind->access))
 		rc = gx_fail(err, GX_EFORBIDDEN, NULL, "the %s role may not import %s",
 		             access_role_name(ctx->actor.role), role_kinds[run->map.kind]);
+	if (rc == 0 && has_line_columns(&run->map))
+		rc = group_orders(run, err);
+	for (size_t c = 0; rc == 0 && c < run->map.ncols; c++) {
+		const struct record_kind *kind = kinds[run->map.kind].kind;
+		int target = run->map.target[c];
+		for (size_t i = 0; target >= 0 && i < kind->nfields; i++)
+			if (kind->fields[i].type == F_TIME &&
+			    strcmp(kind->fields[i].name,
+			           kinds[run->map.kind].targets[target].name) == 0)
+				run->zone_in_hash = 1;
+	}
 	if (rc < 0) {
 		if (job_id) {
 			run->job_id = job_id;
@@ -3292,6 +3591,8 @@ static void run_free(struct run *run)
 	free(run->doc_kinds);
 	buf_free(&run->docs_sql);
 	fast_free(run->fast);
+	free(run->unit_start);
+	free(run->unit_rows);
 	pthread_mutex_destroy(&run->lock);
 	pthread_cond_destroy(&run->changed);
 	free(run);
@@ -3307,6 +3608,8 @@ static struct run *run_new(struct crm_ctx *ctx, const struct import_options *opt
 	run->config = *ctx->config;
 	if (opt->region && *opt->region)
 		snprintf(run->config.region, sizeof run->config.region, "%s", opt->region);
+	if (opt->timezone && *opt->timezone)
+		snprintf(run->config.timezone, sizeof run->config.timezone, "%s", opt->timezone);
 	run->batch = opt->batch_rows > 0 ? opt->batch_rows : IMPORT_BATCH;
 	run->now = clock_now();
 	run->rejects = json_array();
@@ -3315,12 +3618,26 @@ static struct run *run_new(struct crm_ctx *ctx, const struct import_options *opt
 	return run;
 }
 
-int imports_run(struct crm_ctx *ctx, const char *data, size_t len, const struct import_options *opt,
-                int64_t job_id, json_t **report, struct gx_error *err)
+/* The options every entry point checks first: region and time zone. */
+static int check_options(const struct import_options *opt, struct gx_error *err)
 {
 	if (opt->region && *opt->region && strlen(opt->region) != 2)
 		return gx_fail(err, GX_EVALIDATION, "region",
 		               "region must be a two-letter country code (CN, TW, HK...)");
+	if (opt->timezone && !tz_valid(opt->timezone))
+		return gx_fail(
+		    err, GX_EVALIDATION, "timezone",
+		    "\"%.64s\" is not a time zone; use an IANA name such as Asia/Shanghai "
+		    "or America/New_York",
+		    opt->timezone);
+	return 0;
+}
+
+int imports_run(struct crm_ctx *ctx, const char *data, size_t len, const struct import_options *opt,
+                int64_t job_id, json_t **report, struct gx_error *err)
+{
+	if (check_options(opt, err) < 0)
+		return GX_EVALIDATION;
 	struct run *run = run_new(ctx, opt);
 	if (!run)
 		return gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
@@ -3357,11 +3674,11 @@ static int proposal(struct crm_ctx *ctx, const char *data, size_t len,
 		for (size_t i = 0; i < kinds[run->map.kind].n; i++)
 			json_array_append_new(fields,
 			                      json_string(kinds[run->map.kind].targets[i].name));
-		*out = json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:o}", "kind",
+		*out = json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:o}", "kind",
 		                 kind_names[run->map.kind], "format", format_names[run->src.format],
-		                 "encoding", run->src.encoding, "rows", (json_int_t)data_rows(run),
-		                 "headers", headers, "mapping", mapping_json(&run->src, &run->map),
-		                 "fields", fields);
+		                 "encoding", run->src.encoding, "timezone", run->config.timezone,
+		                 "rows", (json_int_t)data_rows(run), "headers", headers, "mapping",
+		                 mapping_json(&run->src, &run->map), "fields", fields);
 	}
 	run_free(run);
 	return rc;
@@ -3370,6 +3687,8 @@ static int proposal(struct crm_ctx *ctx, const char *data, size_t len,
 int imports_propose(struct crm_ctx *ctx, const char *data, size_t len,
                     const struct import_options *opt, json_t **out, struct gx_error *err)
 {
+	if (check_options(opt, err) < 0)
+		return GX_EVALIDATION;
 	return proposal(ctx, data, len, opt, 0, out, err);
 }
 
@@ -3393,7 +3712,7 @@ static int load_job(struct crm_ctx *ctx, int64_t id, char **data, size_t *len, j
 {
 	struct store_stmt *stmt = store_prepare(ctx->store,
 	                                        "SELECT kind, format, encoding, region, mapping, "
-	                                        "filename, dry_run, source FROM imports "
+	                                        "filename, dry_run, source, timezone FROM imports "
 	                                        "WHERE id = ?",
 	                                        err);
 	if (!stmt)
@@ -3401,11 +3720,12 @@ static int load_job(struct crm_ctx *ctx, int64_t id, char **data, size_t *len, j
 	store_bind_int(stmt, 1, id);
 	int rc = store_step(stmt, err);
 	if (rc == STORE_ROW) {
-		*opts = json_pack(
-		    "{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:b}", "kind", store_col_text(stmt, 0),
-		    "format", store_col_text(stmt, 1), "encoding", store_col_text(stmt, 2),
-		    "region", store_col_text(stmt, 3), "mapping", store_col_text(stmt, 4),
-		    "filename", store_col_text(stmt, 5), "dry_run", (int)store_col_int(stmt, 6));
+		*opts = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:b, s:s?}", "kind",
+		                  store_col_text(stmt, 0), "format", store_col_text(stmt, 1),
+		                  "encoding", store_col_text(stmt, 2), "region",
+		                  store_col_text(stmt, 3), "mapping", store_col_text(stmt, 4),
+		                  "filename", store_col_text(stmt, 5), "dry_run",
+		                  (int)store_col_int(stmt, 6), "timezone", store_col_text(stmt, 8));
 		const char *b64 = store_col_text(stmt, 7);
 		size_t n = b64 ? strlen(b64) : 0;
 		*data = malloc(n + 1);
@@ -3437,6 +3757,7 @@ static void *job_main(void *arg)
 		    .format = json_string_value(json_object_get(o, "format")),
 		    .encoding = json_string_value(json_object_get(o, "encoding")),
 		    .region = json_string_value(json_object_get(o, "region")),
+		    .timezone = json_string_value(json_object_get(o, "timezone")),
 		    .mapping = json_object_size(mapping) ? mapping : NULL,
 		    .filename = json_string_value(json_object_get(o, "filename")),
 		    .dry_run = json_is_true(json_object_get(o, "dry_run")),
@@ -3484,9 +3805,8 @@ int imports_submit(struct crm_ctx *ctx, const char *db_path, const char *data, s
 	if (opt->kind && kind_of(opt->kind) < 0)
 		return gx_fail(err, GX_EVALIDATION, "type",
 		               "type must be accounts, contacts, interactions or orders");
-	if (opt->region && *opt->region && strlen(opt->region) != 2)
-		return gx_fail(err, GX_EVALIDATION, "region",
-		               "region must be a two-letter country code (CN, TW, HK...)");
+	if (check_options(opt, err) < 0)
+		return GX_EVALIDATION;
 	if (len == 0)
 		return gx_fail(err, GX_EVALIDATION, "file", "the file is empty");
 	/* A quick look now, so a file that cannot be imported fails the request itself. */
@@ -3556,7 +3876,7 @@ int imports_get(struct crm_ctx *ctx, int64_t id, json_t **out, struct gx_error *
 	    ctx->store,
 	    "SELECT id, user_id, status, kind, format, encoding, region, dry_run, filename, "
 	    "mapping, rows_total, rows_done, created, updated, duplicates, rejected, message, "
-	    "created_at, updated_at FROM imports WHERE id = ?",
+	    "created_at, updated_at, timezone FROM imports WHERE id = ?",
 	    err);
 	if (!stmt)
 		return GX_EINTERNAL;
@@ -3598,6 +3918,9 @@ int imports_get(struct crm_ctx *ctx, int64_t id, json_t **out, struct gx_error *
 	    (json_int_t)p.created, "updated", (json_int_t)p.updated, "duplicates",
 	    (json_int_t)p.duplicates, "rejected", (json_int_t)p.rejected, "message",
 	    store_col_text(stmt, 16), "created_at", created, "updated_at", updated);
+	json_object_set_new(job, "timezone",
+	                    store_col_is_null(stmt, 19) ? json_null()
+	                                                : json_string(store_col_text(stmt, 19)));
 	store_done(stmt);
 	if (!job)
 		return gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
@@ -3652,21 +3975,66 @@ int imports_cancel(struct crm_ctx *ctx, int64_t id, json_t **out, struct gx_erro
 
 /* ---- saved mappings ---------------------------------------------------------------------- */
 
+/* Everyone reads saved mappings; their author, managers and admins change them. */
+static int may_change_mapping(const struct crm_ctx *ctx, int has_author, int64_t author)
+{
+	return access_is_admin(&ctx->actor) || ctx->actor.role == ROLE_MANAGER ||
+	       (has_author && ctx->actor.user_id > 0 && author == ctx->actor.user_id);
+}
+
+/* The mapping called name (or with id, when name is NULL): its id and author. 0: none. */
+static int64_t mapping_author(struct crm_ctx *ctx, const char *name, int64_t id, int *has_author,
+                              int64_t *author, struct gx_error *err)
+{
+	struct store_stmt *stmt =
+	    store_prepare(ctx->store,
+	                  name ? "SELECT id, user_id FROM import_mappings WHERE name = ?"
+	                       : "SELECT id, user_id FROM import_mappings WHERE id = ?",
+	                  err);
+	if (!stmt)
+		return GX_EINTERNAL;
+	if (name)
+		store_bind_text(stmt, 1, name);
+	else
+		store_bind_int(stmt, 1, id);
+	int rc = store_step(stmt, err);
+	int64_t found = 0;
+	if (rc == STORE_ROW) {
+		found = store_col_int(stmt, 0);
+		*has_author = !store_col_is_null(stmt, 1);
+		*author = *has_author ? store_col_int(stmt, 1) : 0;
+	}
+	store_done(stmt);
+	return rc < 0 ? rc : found;
+}
+
+static int mapping_forbidden(const char *name, struct gx_error *err)
+{
+	return gx_fail(err, GX_EFORBIDDEN, NULL,
+	               "the mapping \"%s\" was saved by another user: only they, a manager or an "
+	               "admin may change or delete it",
+	               name);
+}
+
 int imports_mappings_list(struct crm_ctx *ctx, json_t **out, struct gx_error *err)
 {
 	struct store_stmt *stmt = store_prepare(
-	    ctx->store, "SELECT id, name, kind, mapping FROM import_mappings ORDER BY name", err);
+	    ctx->store,
+	    "SELECT id, name, kind, mapping, user_id FROM import_mappings ORDER BY name", err);
 	if (!stmt)
 		return GX_EINTERNAL;
 	json_t *data = json_array();
 	int rc;
 	while ((rc = store_step(stmt, err)) == STORE_ROW) {
 		json_t *mapping = json_loads(store_col_text(stmt, 3), 0, NULL);
-		json_array_append_new(data, json_pack("{s:I, s:s, s:s, s:o}", "id",
-		                                      (json_int_t)store_col_int(stmt, 0), "name",
-		                                      store_col_text(stmt, 1), "kind",
-		                                      store_col_text(stmt, 2), "mapping",
-		                                      mapping ? mapping : json_object()));
+		json_t *item = json_pack(
+		    "{s:I, s:s, s:s, s:o, s:o, s:b}", "id", (json_int_t)store_col_int(stmt, 0),
+		    "name", store_col_text(stmt, 1), "kind", store_col_text(stmt, 2), "mapping",
+		    mapping ? mapping : json_object(), "user_id",
+		    store_col_is_null(stmt, 4) ? json_null() : json_integer(store_col_int(stmt, 4)),
+		    "editable",
+		    may_change_mapping(ctx, !store_col_is_null(stmt, 4), store_col_int(stmt, 4)));
+		json_array_append_new(data, item);
 	}
 	store_done(stmt);
 	if (rc < 0) {
@@ -3704,24 +4072,88 @@ int imports_mapping_save(struct crm_ctx *ctx, const json_t *body, json_t **out,
 	if (!access_can_write(&ctx->actor, kinds[k].kind->access))
 		return gx_fail(err, GX_EFORBIDDEN, NULL, "the %s role may not import %s",
 		               access_role_name(ctx->actor.role), kind);
-	struct store_stmt *stmt = store_prepare(
-	    ctx->store,
-	    "INSERT INTO import_mappings(name, kind, mapping, created_at, updated_at) "
-	    "VALUES (?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, "
-	    "mapping = excluded.mapping, updated_at = excluded.updated_at",
-	    err);
-	if (!stmt)
-		return GX_EINTERNAL;
-	char *text = json_dumps(mapping, JSON_COMPACT);
-	store_bind_text(stmt, 1, name);
-	store_bind_text(stmt, 2, kind);
-	store_bind_text(stmt, 3, text);
-	store_bind_int(stmt, 4, clock_now());
-	store_bind_int(stmt, 5, clock_now());
-	free(text);
-	int rc = store_exec(stmt, err);
+	/* The author check and the write in one transaction: no one slips in between. */
+	int rc = store_begin(ctx->store, err);
 	if (rc < 0)
 		return rc;
-	*out = json_pack("{s:s, s:s, s:O}", "name", name, "kind", kind, "mapping", mapping);
+	int has_author = 0;
+	int64_t author = 0;
+	int64_t id = mapping_author(ctx, name, 0, &has_author, &author, err);
+	if (id < 0)
+		rc = (int)id;
+	else if (id > 0 && !may_change_mapping(ctx, has_author, author))
+		rc = mapping_forbidden(name, err);
+	struct store_stmt *stmt =
+	    rc < 0 ? NULL
+	           : store_prepare(ctx->store,
+	                           "INSERT INTO import_mappings(name, kind, mapping, created_at, "
+	                           "updated_at, user_id) VALUES (?, ?, ?, ?, ?, ?) "
+	                           "ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, "
+	                           "mapping = excluded.mapping, updated_at = excluded.updated_at",
+	                           err);
+	if (rc == 0 && !stmt)
+		rc = GX_EINTERNAL;
+	if (rc == 0) {
+		char *text = json_dumps(mapping, JSON_COMPACT);
+		store_bind_text(stmt, 1, name);
+		store_bind_text(stmt, 2, kind);
+		store_bind_text(stmt, 3, text);
+		store_bind_int(stmt, 4, clock_now());
+		store_bind_int(stmt, 5, clock_now());
+		if (ctx->actor.user_id > 0)
+			store_bind_int(stmt, 6, ctx->actor.user_id);
+		else
+			store_bind_null(stmt, 6);
+		free(text);
+		rc = store_exec(stmt, err);
+	}
+	if (rc == 0 && id == 0) {
+		/* a new mapping: its author is who saved it (an overwrite keeps the author) */
+		id = store_last_insert_id(ctx->store);
+		has_author = ctx->actor.user_id > 0;
+		author = ctx->actor.user_id;
+	}
+	if (rc < 0) {
+		store_rollback(ctx->store);
+		return rc;
+	}
+	if ((rc = store_commit(ctx->store, err)) < 0)
+		return rc;
+	*out = json_pack("{s:I, s:s, s:s, s:O, s:o}", "id", (json_int_t)id, "name", name, "kind",
+	                 kind, "mapping", mapping, "user_id",
+	                 has_author ? json_integer(author) : json_null());
 	return 0;
+}
+
+int imports_mapping_delete(struct crm_ctx *ctx, int64_t id, struct gx_error *err)
+{
+	int rc = store_begin(ctx->store, err);
+	if (rc < 0)
+		return rc;
+	int has_author = 0;
+	int64_t author = 0;
+	int64_t found = mapping_author(ctx, NULL, id, &has_author, &author, err);
+	if (found < 0)
+		rc = (int)found;
+	else if (found == 0)
+		rc = gx_fail(err, GX_ENOTFOUND, NULL, "no import mapping %" PRId64, id);
+	else if (!may_change_mapping(ctx, has_author, author))
+		rc = gx_fail(err, GX_EFORBIDDEN, NULL,
+		             "import mapping %" PRId64 " was saved by another user: only they, a "
+		             "manager or an admin may change or delete it",
+		             id);
+	struct store_stmt *stmt =
+	    rc < 0 ? NULL
+	           : store_prepare(ctx->store, "DELETE FROM import_mappings WHERE id = ?", err);
+	if (rc == 0 && !stmt)
+		rc = GX_EINTERNAL;
+	if (rc == 0) {
+		store_bind_int(stmt, 1, id);
+		rc = store_exec(stmt, err);
+	}
+	if (rc < 0) {
+		store_rollback(ctx->store);
+		return rc;
+	}
+	return store_commit(ctx->store, err);
 }

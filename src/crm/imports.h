@@ -18,6 +18,7 @@
 #define IMPORT_BATCH 1000         /* rows per transaction unless told otherwise */
 #define IMPORT_REJECTS_KEPT 10000 /* rejected rows kept with their reason (all are counted) */
 
+/* Rows are the file's data rows, or its orders when rows are order lines (grouped by order). */
 struct import_progress {
 	int64_t rows_total, rows_done, created, updated, duplicates, rejected;
 };
@@ -27,6 +28,7 @@ struct import_options {
 	const char *format;   /* csv, xlsx, vcard; NULL: from the file name or the bytes */
 	const char *encoding; /* auto (NULL), utf-8, gbk, gb18030, big5 */
 	const char *region;   /* default phone region; NULL: the configured one */
+	const char *timezone; /* IANA zone of times written without an offset; NULL: configured */
 	const char *mapping_name; /* a saved mapping to start from */
 	const json_t *mapping;    /* {"column header": "field" or null} over everything else */
 	const char *filename;     /* shown in the job; its extension hints the format */
@@ -51,7 +53,7 @@ int imports_run(struct crm_ctx *ctx, const char *data, size_t len, const struct 
  * connection on db_path to run it. *job: the job (status "queued"). */
 int imports_submit(struct crm_ctx *ctx, const char *db_path, const char *data, size_t len,
                    const struct import_options *opt, json_t **job, struct gx_error *err);
-/* {"id","status","kind","format","encoding","dry_run","filename","mapping","rows_total",
+/* {"id","status","kind","format","encoding","region","timezone","dry_run","filename","mapping","rows_total",
  * "rows_done","progress","created","updated","duplicates","rejected","rejects":[{"line",
  * "field","message"}],"message","created_at","updated_at"}; jobs of others only for admins. */
 int imports_get(struct crm_ctx *ctx, int64_t id, json_t **out, struct gx_error *err);
@@ -68,9 +70,13 @@ void imports_shutdown(void);
 int imports_propose(struct crm_ctx *ctx, const char *data, size_t len,
                     const struct import_options *opt, json_t **out, struct gx_error *err);
 
-/* Saved mappings: {"data":[{"id","name","kind","mapping"}]}; saving a name again replaces it. */
+/* Saved mappings, readable by everyone: {"data":[{"id","name","kind","mapping","user_id" (who
+ * saved it; null before authors were kept),"editable" (may this actor change it)}]}. Saving a
+ * name again replaces it; only its author, a manager or an admin may replace or delete a
+ * mapping (GX_EFORBIDDEN otherwise). */
 int imports_mappings_list(struct crm_ctx *ctx, json_t **out, struct gx_error *err);
 int imports_mapping_save(struct crm_ctx *ctx, const json_t *body, json_t **out,
                          struct gx_error *err);
+int imports_mapping_delete(struct crm_ctx *ctx, int64_t id, struct gx_error *err);
 
 #endif

@@ -76,6 +76,7 @@ static int options_from_query(const struct request *req, struct import_options *
 	opt->kind = request_query(req, "type");
 	opt->encoding = request_query(req, "encoding");
 	opt->region = request_query(req, "region");
+	opt->timezone = request_query(req, "timezone");
 	opt->mapping_name = request_query(req, "mapping");
 	opt->format = request_query(req, "format");
 	opt->filename = request_query(req, "filename");
@@ -177,6 +178,14 @@ void h_import_mappings_save(struct request *req, struct reply *reply, const void
 	json_t *out = NULL;
 	int rc = imports_mapping_save(&req->ctx, req->body, &out, &err);
 	reply_result(reply, rc, 201, out, &err);
+}
+
+void h_import_mappings_delete(struct request *req, struct reply *reply, const void *data)
+{
+	(void)data;
+	struct gx_error err = {0};
+	int rc = imports_mapping_delete(&req->ctx, req->params[0], &err);
+	reply_result(reply, rc, 204, NULL, &err);
 }
 
 static enum MHD_Result collect_filter(void *cls, enum MHD_ValueKind kind, const char *key,

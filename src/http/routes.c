@@ -70,6 +70,7 @@ const struct route routes[] = {
     {"POST", "/api/v1/imports/{id}/cancel", h_imports_cancel, NULL, 0},
     {"GET", "/api/v1/import-mappings", h_import_mappings_list, NULL, 0},
     {"POST", "/api/v1/import-mappings", h_import_mappings_save, NULL, 0},
+    {"DELETE", "/api/v1/import-mappings/{id}", h_import_mappings_delete, NULL, 0},
     {"GET", "/api/v1/exports/contacts", h_export, &contact_kind, 0},
     {"GET", "/api/v1/exports/accounts", h_export, &account_kind, 0},
     {"GET", "/api/v1/exports/interactions", h_export, &interaction_kind, 0},

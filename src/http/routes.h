@@ -84,6 +84,7 @@ void h_imports_get(struct request *req, struct reply *reply, const void *data);
 void h_imports_cancel(struct request *req, struct reply *reply, const void *data);
 void h_import_mappings_list(struct request *req, struct reply *reply, const void *data);
 void h_import_mappings_save(struct request *req, struct reply *reply, const void *data);
+void h_import_mappings_delete(struct request *req, struct reply *reply, const void *data);
 void h_export(struct request *req, struct reply *reply, const void *kind);
 
 #endif

@@ -1,14 +1,15 @@
 // imports.test.mjs — imports as background jobs (raw and multipart uploads, dry run, status
-// polling, rejected rows, idempotency, cancel), saved mappings, and exports in CSV, XLSX and
-// vCard with the list filters, against the real binary. Then, on a database of their own, the
-// real-world files of every kind in turn — accounts, contacts, a call log with Chinese headers,
-// an ERP's orders — with exact dry-run and real-run outcomes, a second run that changes
-// nothing, and the records as the 360 views show them.
+// polling, rejected rows, idempotency, cancel), saved mappings and who may change them, and
+// exports in CSV, XLSX and vCard with the list filters, against the real binary. Then, on a
+// database of their own, the real-world files of every kind in turn — accounts, contacts, a call
+// log with Chinese headers, an ERP's orders and an ERP's order lines — with exact dry-run and
+// real-run outcomes, a second run that changes nothing, and the records as the 360 views show
+// them; times read in the import's time zone (API and CLI).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ROOT, assertError, assertStatus, startServer } from './lib/server.mjs';
+import { ROOT, assertError, assertStatus, runCli, startServer, tempDir } from './lib/server.mjs';
 
 const DATA = path.join(ROOT, 'tests/data');
 let srv;
@@ -113,6 +114,47 @@ test('saved mappings are listed and reused', async () => {
 	assert.equal(done.kind, 'accounts');
 	assert.equal(done.mapping.Description, null);
 	assert.equal(done.rejected, 0);
+});
+
+test('saved mappings: readable by everyone, changed or deleted only by their author, a manager or an admin', async () => {
+	const north = await srv.user(admin, { username: 'map.north', role: 'sales', team: 'north' });
+	const south = await srv.user(admin, { username: 'map.south', role: 'sales', team: 'south' });
+	const boss = await srv.user(admin, { username: 'map.boss', role: 'manager', team: 'north' });
+	const mine = { 'Account Name': 'name', Description: null };
+	const saved = assertStatus(await srv.api(north.token, 'POST', '/api/v1/import-mappings', { name: 'north contacts', kind: 'contacts', mapping: mine }), 201);
+	assert.equal(saved.user_id, north.id, 'the author is recorded');
+	const find = async (token, name) => assertStatus(await srv.api(token, 'GET', '/api/v1/import-mappings'), 200).data.find((m) => m.name === name);
+
+	// Everyone reads it, and may import with it.
+	const seen = await find(south.token, 'north contacts');
+	assert.deepEqual([seen.id, seen.user_id, seen.mapping, seen.editable], [saved.id, north.id, mine, false]);
+	assert.equal((await find(north.token, 'north contacts')).editable, true);
+	const body = new TextEncoder().encode('Account Name,Description\r\nAcme,x\r\n');
+	const preview = assertStatus(await srv.api(south.token, 'POST', '/api/v1/imports/preview?mapping=north%20contacts', body, { 'content-type': 'text/csv' }), 200);
+	assert.equal(preview.mapping['Account Name'], 'name');
+
+	// Another sales user can neither overwrite nor delete it: 403, and nothing changes.
+	const e = assertError(await srv.api(south.token, 'POST', '/api/v1/import-mappings', { name: 'north contacts', kind: 'contacts', mapping: { 'Account Name': null } }), 403, 'forbidden');
+	assert.equal(e.message, 'the mapping "north contacts" was saved by another user: only they, a manager or an admin may change or delete it');
+	assertError(await srv.api(south.token, 'DELETE', `/api/v1/import-mappings/${saved.id}`), 403, 'forbidden');
+	assert.deepEqual((await find(admin, 'north contacts')).mapping, mine);
+
+	// The author overwrites it; a manager too; the author stays the author.
+	assertStatus(await srv.api(north.token, 'POST', '/api/v1/import-mappings', { name: 'north contacts', kind: 'contacts', mapping: { 'Account Name': 'name' } }), 201);
+	const byBoss = assertStatus(await srv.api(boss.token, 'POST', '/api/v1/import-mappings', { name: 'north contacts', kind: 'contacts', mapping: { 'Account Name': 'account' } }), 201);
+	assert.deepEqual([byBoss.id, byBoss.user_id], [saved.id, north.id]);
+	const now = await find(south.token, 'north contacts');
+	assert.deepEqual([now.mapping, now.user_id], [{ 'Account Name': 'account' }, north.id]);
+	assert.equal((await find(boss.token, 'north contacts')).editable, true);
+
+	// Deleting: the author may, an admin may; an unknown id is 404.
+	const south2 = assertStatus(await srv.api(south.token, 'POST', '/api/v1/import-mappings', { name: 'south contacts', kind: 'contacts', mapping: {} }), 201);
+	assertError(await srv.api(north.token, 'DELETE', `/api/v1/import-mappings/${south2.id}`), 403, 'forbidden');
+	assert.equal((await srv.api(south.token, 'DELETE', `/api/v1/import-mappings/${south2.id}`)).status, 204);
+	assert.equal(await find(admin, 'south contacts'), undefined);
+	assert.equal((await srv.api(admin, 'DELETE', `/api/v1/import-mappings/${saved.id}`)).status, 204);
+	assert.equal(await find(admin, 'north contacts'), undefined);
+	assertError(await srv.api(admin, 'DELETE', `/api/v1/import-mappings/${saved.id}`), 404, 'not_found');
 });
 
 test('a finished job cannot be cancelled', async () => {
@@ -240,23 +282,25 @@ describe('real-world files of every kind into an empty database', () => {
 		const pick = (i) => [i.channel, i.direction, i.occurred_at, i.duration_s, i.subject, i.outcome];
 		const zw = await one(`/api/v1/contacts?q=${encodeURIComponent('张伟')}`);
 		const zw360 = assertStatus(await erp.api(token, 'GET', `/api/v1/contacts/${zw.id}/360`), 200);
+		assert.equal(real.timezone, 'Asia/Shanghai', 'the default zone (the timezone setting)');
+		// The log's times are Beijing wall-clock times: 09:15 there is 01:15 UTC.
 		assert.deepEqual(zw360.interactions.map(pick), [
-			['phone', 'outbound', '2025-03-07T11:00:00Z', 330, '跟进', null],
-			['phone', 'inbound', '2025-03-03T09:15:00Z', 372, '询价：空气净化器', '已报价'],
+			['phone', 'outbound', '2025-03-07T03:00:00Z', 330, '跟进', null],
+			['phone', 'inbound', '2025-03-03T01:15:00Z', 372, '询价：空气净化器', '已报价'],
 		]);
 		assert.ok(zw360.interactions.every((i) => i.account_id === zw.account_id), 'on the contact’s account too');
 		assert.equal(zw360.figures.interaction_count, 2);
-		assert.equal(zw360.figures.first_contact_at, '2025-03-03T09:15:00Z');
-		assert.equal(zw360.figures.last_contact_at, '2025-03-07T11:00:00Z');
+		assert.equal(zw360.figures.first_contact_at, '2025-03-03T01:15:00Z');
+		assert.equal(zw360.figures.last_contact_at, '2025-03-07T03:00:00Z');
 		const ln = await one(`/api/v1/contacts?q=${encodeURIComponent('李娜')}`);
 		const ln360 = assertStatus(await erp.api(token, 'GET', `/api/v1/contacts/${ln.id}/360`), 200);
 		assert.deepEqual(ln360.interactions.map(pick), [
-			['visit', 'outbound', '2025-03-05T00:00:00Z', null, '上门拜访', '安排试用'],
-			['email', 'outbound', '2025-03-04T14:30:00Z', null, '报价单', null],
+			['visit', 'outbound', '2025-03-05T00:00:00Z', null, '上门拜访', '安排试用'], // a date alone: midnight UTC
+			['email', 'outbound', '2025-03-04T06:30:00Z', null, '报价单', null],
 		]);
 		const wf = await one(`/api/v1/contacts?q=${encodeURIComponent('王芳')}`);
 		const wf360 = assertStatus(await erp.api(token, 'GET', `/api/v1/contacts/${wf.id}/360`), 200);
-		assert.deepEqual(wf360.interactions.map(pick), [['chat', 'inbound', '2025-03-06T10:00:00Z', null, '对账', '已处理']]);
+		assert.deepEqual(wf360.interactions.map(pick), [['chat', 'inbound', '2025-03-06T02:00:00Z', null, '对账', '已处理']]);
 
 		const again = await run('', 'interactions_call_log.csv');
 		assert.deepEqual(counts(again), { created: 0, updated: 0, duplicates: 5, rejected: 3 });
@@ -319,6 +363,140 @@ describe('real-world files of every kind into an empty database', () => {
 		assert.deepEqual(counts(again), { created: 0, updated: 0, duplicates: 4, rejected: 3 });
 		assert.equal((await list('/api/v1/orders')).length, 4);
 		assert.deepEqual(money(await figures(`/api/v1/accounts/${huadong.id}/360`)), [3, '12800.00', '3200.00', 'CNY', '2025-03-18T00:00:00Z']);
+	});
+
+	test('an ERP’s order lines (GBK, one row per line): one order per number, lines on the order, revenue on the 360s', async () => {
+		const dry = await run('?dry_run=true', 'orders_erp_lines.csv');
+		assert.equal(dry.kind, 'orders', 'detected from the headers');
+		assert.equal(dry.encoding, 'gb18030');
+		assert.deepEqual(dry.mapping, {
+			单据编号: 'external_ref',
+			单据日期: 'ordered_at',
+			客户名称: 'account',
+			联系电话: 'contact_phone',
+			币别: 'currency',
+			物料编码: 'sku',
+			物料名称: 'product',
+			数量: 'qty',
+			含税单价: 'unit_price',
+			成本单价: 'unit_cost',
+			单据状态: 'status',
+			备注: null,
+		});
+		// 12 rows, 5 orders: the counts are orders.
+		assert.equal(dry.rows_total, 5);
+		assert.deepEqual(counts(dry), { created: 3, updated: 0, duplicates: 0, rejected: 2 });
+		assert.deepEqual(dry.rejects, [
+			{ line: 7, field: '单据日期', message: 'order XS-2025-0303: "2025-03-09" here but "2025-03-08" on line 6' },
+			{ line: 13, field: '数量', message: '"两个" is not a quantity (a whole number above 0)' },
+		]);
+		assert.equal((await list('/api/v1/orders?limit=100')).length, 4, 'a dry run writes nothing (the four of the ERP file)');
+
+		const real = await run('', 'orders_erp_lines.csv');
+		assert.deepEqual(counts(real), { created: 3, updated: 0, duplicates: 0, rejected: 2 });
+		assert.deepEqual(real.rejects, dry.rejects);
+		const o1 = await one('/api/v1/orders?external_ref=XS-2025-0301');
+		assert.deepEqual([o1.ordered_at, o1.amount, o1.cost, o1.currency, o1.status, o1.source], ['2025-03-03T00:00:00Z', '3397.00', '2000.00', 'CNY', 'completed', 'import']);
+		assert.deepEqual(o1.lines, [
+			{ sku: 'AP-100', name: '空气净化器 AP100', qty: 2, unit_price: '1299.00' },
+			{ sku: 'FL-20', name: '滤网 FL20', qty: 10, unit_price: '59.90' },
+			{ sku: 'SV-1', name: '上门安装', qty: 1, unit_price: '200.00' },
+		]);
+		const o4 = await one('/api/v1/orders?external_ref=XS-2025-0304');
+		assert.deepEqual([o4.amount, o4.cost, o4.status, o4.lines.length], ['1793.00', null, 'open', 4]);
+		assert.deepEqual(await list('/api/v1/orders?external_ref=XS-2025-0303'), [], 'a contradicted order is not written at all');
+		assert.deepEqual(await list('/api/v1/orders?external_ref=XS-2025-0305'), []);
+
+		const figures = async (p) => assertStatus(await erp.api(token, 'GET', p), 200).figures;
+		const money = (f) => [f.order_count, f.lifetime_revenue, f.lifetime_margin, f.currency, f.last_order_at];
+		const huadong = await one(`/api/v1/accounts?q=${encodeURIComponent('华东贸易')}`);
+		// 12,800.00 of the ERP file plus XS-2025-0301 (3,397.00, margin 1,397.00).
+		assert.deepEqual(money(await figures(`/api/v1/accounts/${huadong.id}/360`)), [4, '16197.00', '4597.00', 'CNY', '2025-03-18T00:00:00Z']);
+		const zw = await one(`/api/v1/contacts?q=${encodeURIComponent('张伟')}`);
+		const zw360 = assertStatus(await erp.api(token, 'GET', `/api/v1/contacts/${zw.id}/360`), 200);
+		assert.deepEqual(money(zw360.figures), [3, '16197.00', '4597.00', 'CNY', '2025-03-18T00:00:00Z']);
+		assert.ok(zw360.orders.some((o) => o.external_ref === 'XS-2025-0301'));
+		const xinda = await one(`/api/v1/accounts?q=${encodeURIComponent('鑫达科技')}`);
+		// 5,600.50 plus XS-2025-0302 (2,499.00, margin 999.00); the open XS-2025-0304 is no revenue.
+		assert.deepEqual(money(await figures(`/api/v1/accounts/${xinda.id}/360`)), [3, '8099.50', '999.00', 'CNY', '2025-03-12T00:00:00Z']);
+
+		const again = await run('', 'orders_erp_lines.csv');
+		assert.deepEqual(counts(again), { created: 0, updated: 0, duplicates: 3, rejected: 2 });
+		assert.equal((await list('/api/v1/orders?limit=100')).length, 7);
+		assert.deepEqual((await one('/api/v1/orders?external_ref=XS-2025-0301')).lines, o1.lines);
+	});
+
+	test('times without an offset in the zone the import names: Asia/Shanghai, New York in July and January, an unknown zone', async () => {
+		const csv = { 'content-type': 'text/csv' };
+		const body = new TextEncoder().encode(
+			'时间,手机,渠道,方向,主题\r\n' +
+				'2025-07-01 09:15,13800138000,电话,呼入,tz-july\r\n' +
+				'2025-01-15 09:15,13800138000,电话,呼入,tz-january\r\n' +
+				'2025-07-01T09:15:00Z,13800138000,电话,呼入,tz-z\r\n',
+		);
+		const poll = async (id) => {
+			for (let i = 0; i < 200; i++) {
+				const job = assertStatus(await erp.api(token, 'GET', `/api/v1/imports/${id}`), 200);
+				if (!['queued', 'running', 'cancelling'].includes(job.status)) return job;
+				await new Promise((r) => setTimeout(r, 50));
+			}
+			throw new Error(`import ${id} did not finish`);
+		};
+
+		const preview = assertStatus(await erp.api(token, 'POST', '/api/v1/imports/preview?timezone=America/New_York', body, csv), 200);
+		assert.equal(preview.timezone, 'America/New_York');
+		const ny = await poll(assertStatus(await erp.api(token, 'POST', '/api/v1/imports?timezone=America/New_York', body, csv), 202).id);
+		assert.equal(ny.status, 'done', ny.message);
+		assert.equal(ny.timezone, 'America/New_York');
+		assert.deepEqual(counts(ny), { created: 3, updated: 0, duplicates: 0, rejected: 0 });
+		const rows = (await list('/api/v1/interactions?limit=100')).filter((i) => i.subject?.startsWith('tz-'));
+		const bySubject = Object.fromEntries(rows.map((i) => [i.subject, i.occurred_at]));
+		assert.deepEqual(bySubject, {
+			'tz-july': '2025-07-01T13:15:00Z', // EDT, UTC-4
+			'tz-january': '2025-01-15T14:15:00Z', // EST, UTC-5
+			'tz-z': '2025-07-01T09:15:00Z', // an explicit Z keeps it
+		});
+
+		// The same file read as Beijing times: other instants, so other interactions.
+		const sh = await poll(assertStatus(await erp.api(token, 'POST', '/api/v1/imports?timezone=Asia/Shanghai', body, csv), 202).id);
+		assert.equal(sh.timezone, 'Asia/Shanghai');
+		assert.deepEqual(counts(sh), { created: 2, updated: 0, duplicates: 1, rejected: 0 });
+		const july = (await list('/api/v1/interactions?limit=100')).filter((i) => i.subject === 'tz-july').map((i) => i.occurred_at).sort();
+		assert.deepEqual(july, ['2025-07-01T01:15:00Z', '2025-07-01T13:15:00Z']);
+
+		for (const p of ['/api/v1/imports', '/api/v1/imports/preview']) {
+			const e = assertError(await erp.api(token, 'POST', `${p}?timezone=Mars/Olympus_Mons`, body, csv), 422, 'validation_failed', 'timezone');
+			assert.equal(e.message, '"Mars/Olympus_Mons" is not a time zone; use an IANA name such as Asia/Shanghai or America/New_York');
+		}
+		assertError(await erp.api(token, 'POST', '/api/v1/imports?timezone=GMT%2B8', body, csv), 422, 'validation_failed', 'timezone');
+	});
+
+	test('guanxi import --timezone: New York times; an unknown zone exits 3 with a message', async () => {
+		const dir = tempDir();
+		const db = path.join(dir, 'cli.db');
+		const file = path.join(dir, 'calls.csv');
+		fs.writeFileSync(file, 'name,mobile\n张伟,13800138000\n');
+		assert.equal((await runCli(['import', file, '--db', db])).code, 0);
+		fs.writeFileSync(file, 'time,phone,channel,direction,subject\n2025-07-01 09:15,13800138000,call,in,cli-july\n');
+		const bad = await runCli(['import', file, '--type', 'interactions', '--timezone', 'Mars/Olympus_Mons', '--db', db]);
+		assert.equal(bad.code, 3, bad.stderr);
+		assert.match(bad.stderr, /"Mars\/Olympus_Mons" is not a time zone; use an IANA name such as Asia\/Shanghai/);
+		const ok = await runCli(['import', file, '--type', 'interactions', '--timezone', 'America/New_York', '--format', 'json', '--db', db]);
+		assert.equal(ok.code, 0, ok.stderr);
+		const report = JSON.parse(ok.stdout);
+		assert.equal(report.timezone, 'America/New_York');
+		assert.equal(report.created, 1);
+		const dflt = await runCli(['import', file, '--type', 'interactions', '--format', 'json', '--db', db]);
+		assert.equal(JSON.parse(dflt.stdout).timezone, 'Asia/Shanghai', 'the default: the timezone setting');
+		const env = await runCli(['import', file, '--type', 'interactions', '--dry-run', '--format', 'json', '--db', db], { env: { GUANXI_TIMEZONE: 'Europe/London' } });
+		assert.equal(JSON.parse(env.stdout).timezone, 'Europe/London', 'GUANXI_TIMEZONE');
+		const badEnv = await runCli(['import', file, '--db', db], { env: { GUANXI_TIMEZONE: 'Nowhere' } });
+		assert.equal(badEnv.code, 2);
+		assert.match(badEnv.stderr, /bad value for timezone: 'Nowhere'/);
+		const exported = await runCli(['export', '--type', 'interactions', '--db', db]);
+		const times = exported.stdout.split('\n').filter((l) => l.includes('cli-july')).map((l) => l.match(/2025-07-01T\d\d:\d\d:\d\dZ/)[0]).sort();
+		assert.deepEqual(times, ['2025-07-01T01:15:00Z', '2025-07-01T13:15:00Z']);
+		fs.rmSync(dir, { recursive: true, force: true });
 	});
 
 	test('a date column no one would guess: proposed unmapped, refused as an import, imported with a saved mapping', async () => {

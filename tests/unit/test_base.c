@@ -24,6 +24,7 @@
 #include "base/config.h"
 #include "base/error.h"
 #include "base/money.h"
+#include "base/tz.h"
 
 /* ---- money ---------------------------------------------------------------------------- */
 
@@ -432,9 +433,9 @@ static void test_clock_check_date_month_lengths_and_shape(void **state)
 /* ---- config --------------------------------------------------------------------------- */
 
 static const char *const env_names[] = {
-    "GUANXI_LISTEN",    "GUANXI_DB",         "GUANXI_WEB_DIR", "GUANXI_REGION",
-    "GUANXI_CURRENCY",  "GUANXI_MAX_BODY",   "GUANXI_THREADS", "GUANXI_DEMO_CONTACTS",
-    "GUANXI_TIER_GOLD", "GUANXI_TIER_SILVER"};
+    "GUANXI_LISTEN",    "GUANXI_DB",          "GUANXI_WEB_DIR", "GUANXI_REGION",
+    "GUANXI_CURRENCY",  "GUANXI_MAX_BODY",    "GUANXI_THREADS", "GUANXI_DEMO_CONTACTS",
+    "GUANXI_TIER_GOLD", "GUANXI_TIER_SILVER", "GUANXI_TIMEZONE"};
 
 static int clear_env(void **state)
 {
@@ -494,6 +495,50 @@ static void test_config_defaults(void **state)
 	assert_int_equal(config.demo_contacts, 2000);
 	assert_int_equal(config.tier_gold, 100000000);  /* 1,000,000.00 */
 	assert_int_equal(config.tier_silver, 10000000); /* 100,000.00 */
+	assert_string_equal(config.timezone, "Asia/Shanghai");
+}
+
+/* The timezone setting: IANA names only, from a flag, the file or GUANXI_TIMEZONE. */
+static void test_config_timezone(void **state)
+{
+	(void)state;
+	struct config config;
+	config_defaults(&config);
+	assert_set(&config, "timezone", "America/New_York");
+	assert_string_equal(config.timezone, "America/New_York");
+	assert_set(&config, "timezone", "UTC");
+	assert_string_equal(config.timezone, "UTC");
+	assert_set_refused(&config, "timezone", "Mars/Olympus_Mons");
+	assert_set_refused(&config, "timezone", "GMT+8");
+	assert_set_refused(&config, "timezone", "");
+	setenv("GUANXI_TIMEZONE", "Europe/London", 1);
+	struct gx_error err = {0};
+	assert_int_equal(config_load(&config, NULL, &err), 0);
+	assert_string_equal(config.timezone, "Europe/London");
+	setenv("GUANXI_TIMEZONE", "Nowhere", 1);
+	assert_int_equal(config_load(&config, NULL, &err), GX_EVALIDATION);
+	assert_string_equal(err.field, "timezone");
+	unsetenv("GUANXI_TIMEZONE");
+}
+
+/* Wall-clock times to UTC in a zone, daylight saving time included. */
+static void test_tz_to_utc(void **state)
+{
+	(void)state;
+	int64_t t = 0;
+	assert_true(tz_valid("Asia/Shanghai"));
+	assert_false(tz_valid("Asia/Nowhere"));
+	assert_false(tz_valid(NULL));
+	assert_int_equal(tz_to_utc("Asia/Shanghai", 2025, 3, 3, 9, 15, 0, &t), 0);
+	assert_int_equal(t, 1740964500); /* 2025-03-03T01:15:00Z */
+	assert_int_equal(tz_to_utc("America/New_York", 2025, 7, 1, 9, 15, 0, &t), 0);
+	assert_int_equal(t, 1751375700); /* 13:15Z, EDT */
+	assert_int_equal(tz_to_utc("America/New_York", 2025, 1, 15, 9, 15, 0, &t), 0);
+	assert_int_equal(t, 1736950500); /* 14:15Z, EST */
+	assert_int_equal(tz_to_utc("UTC", 2024, 2, 29, 23, 59, 59, &t), 0);
+	assert_int_equal(t, 1709251199);
+	assert_int_equal(tz_to_utc("UTC", 2025, 2, 29, 0, 0, 0, &t), -1);
+	assert_int_equal(tz_to_utc("Asia/Nowhere", 2025, 1, 1, 0, 0, 0, &t), -1);
 }
 
 static void test_config_set_good_values(void **state)
@@ -997,6 +1042,8 @@ int main(void)
 	    cmocka_unit_test(test_clock_check_date_leap_years),
 	    cmocka_unit_test(test_clock_check_date_month_lengths_and_shape),
 	    cmocka_unit_test(test_config_defaults),
+	    cmocka_unit_test_setup(test_config_timezone, clear_env),
+	    cmocka_unit_test(test_tz_to_utc),
 	    cmocka_unit_test(test_config_set_good_values),
 	    cmocka_unit_test(test_config_set_refuses_bad_numbers),
 	    cmocka_unit_test(test_config_set_refuses_bad_text),

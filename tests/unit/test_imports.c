@@ -443,10 +443,12 @@ static void test_call_log_interactions(void **state)
 	assert_counts(r, 5, 0, 0, 3);
 	json_decref(r);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM interactions"), 5);
+	/* 2025-03-03 09:15 in Beijing (the default zone) is 01:15 UTC. */
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM interactions i JOIN contacts c ON c.id = "
 	                          "i.contact_id WHERE c.name = '张伟' AND i.channel = 'phone' AND "
 	                          "i.direction = 'inbound' AND i.duration_s = 372 AND "
-	                          "i.outcome = '已报价' AND i.account_id = c.account_id"),
+	                          "i.outcome = '已报价' AND i.account_id = c.account_id AND "
+	                          "i.occurred_at = 1740964500"),
 	                 1);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM interactions WHERE channel = 'phone' AND "
 	                          "direction = 'outbound' AND duration_s = 330"),
@@ -472,14 +474,14 @@ static void test_call_log_interactions(void **state)
 	 * found by the record id, the first updated in place, the second unchanged. */
 	r = import_ok(f, "interactions",
 	              "记录编号,日期,联系电话,沟通方式,方向,结果,通话时长\n"
-	              "HD-0001,2025-03-03T09:15:00Z,13800138000,phone,inbound,已成交,372\n"
+	              "HD-0001,2025-03-03T09:15:00+08:00,13800138000,phone,inbound,已成交,372\n"
 	              "HD-0006,2025/3/7 11:00,+86 138 0013 8000,通话,去电,,330\n",
 	              0);
 	assert_counts(r, 0, 1, 1, 0);
 	json_decref(r);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM interactions"), 5);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM interactions WHERE outcome = '已成交' AND "
-	                          "subject = '询价：空气净化器'"),
+	                          "subject = '询价：空气净化器' AND occurred_at = 1740964500"),
 	                 1);
 
 	/* Without record ids: a row that says what a stored interaction says is that one; one
@@ -492,6 +494,105 @@ static void test_call_log_interactions(void **state)
 	assert_counts(r, 1, 0, 1, 0);
 	json_decref(r);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM interactions"), 6);
+}
+
+/* An import of text as kind with times read in zone; NULL with *err when refused. */
+static json_t *import_zone(struct fixture *f, const char *zone, const char *text,
+                           struct gx_error *err)
+{
+	struct import_options opt = {
+	    .kind = "interactions", .filename = "in.csv", .timezone = zone};
+	json_t *report = NULL;
+	if (imports_run(&f->ctx, text, strlen(text), &opt, 0, &report, err) < 0)
+		return NULL;
+	return report;
+}
+
+static long at_of(struct fixture *f, const char *subject)
+{
+	char sql[200];
+	snprintf(sql, sizeof sql, "SELECT occurred_at FROM interactions WHERE subject = '%s'",
+	         subject);
+	return count(f, sql);
+}
+
+/* Times without an offset are wall-clock times in the import's zone (the timezone setting,
+ * Asia/Shanghai by default, or the option); an offset or Z keeps its own; a date alone is
+ * midnight UTC. Daylight saving time: New York in July is UTC-4, in January UTC-5. */
+static void test_times_in_a_time_zone(void **state)
+{
+	struct fixture *f = *state;
+	json_decref(import(f, "chinese_contacts_utf8.csv", NULL, 0));
+	struct gx_error err = {0};
+	json_t *r = import_zone(f, NULL,
+	                        "时间,手机,渠道,方向,主题\n"
+	                        "2025-03-03 09:15,13800138000,电话,呼入,sh-space\n"
+	                        "2025-03-03T09:15:00,13800138000,电话,呼入,sh-t\n"
+	                        "2025/3/3 9:15,13800138000,电话,呼入,sh-slash\n"
+	                        "2025-03-03 09:15:00Z,13800138000,电话,呼入,utc-z\n"
+	                        "2025-03-03,13800138000,电话,呼入,date-only\n",
+	                        &err);
+	assert_non_null(r);
+	assert_string_equal(json_string_value(json_object_get(r, "timezone")), "Asia/Shanghai");
+	assert_counts(r, 5, 0, 0, 0);
+	json_decref(r);
+	assert_int_equal(at_of(f, "sh-space"), 1740964500); /* 2025-03-03T01:15:00Z */
+	assert_int_equal(at_of(f, "sh-t"), 1740964500);
+	assert_int_equal(at_of(f, "sh-slash"), 1740964500);
+	assert_int_equal(at_of(f, "utc-z"), 1740964500 + 8 * 3600);
+	assert_int_equal(at_of(f, "date-only"), 1740960000);
+
+	r = import_zone(f, "America/New_York",
+	                "time,phone,channel,direction,subject\n"
+	                "2025-07-01 09:15,13800138000,call,in,ny-july\n"
+	                "2025-01-15 09:15,13800138000,call,in,ny-january\n"
+	                "7/1/2025 09:15,13800138000,call,in,ny-us-order\n"
+	                "2025-07-01T09:15:00+08:00,13800138000,call,in,ny-offset\n"
+	                "45839.5,13800138000,call,in,ny-excel\n"
+	                "2025-03-09 02:30,13800138000,call,in,ny-skipped\n"
+	                "2025-11-02 01:30,13800138000,call,in,ny-twice\n"
+	                "2025-02-29 09:15,13800138000,call,in,ny-no-such-day\n",
+	                &err);
+	assert_non_null(r);
+	assert_string_equal(json_string_value(json_object_get(r, "timezone")), "America/New_York");
+	assert_counts(r, 7, 0, 0, 1);
+	assert_reject(r, 0, 9, "time", "\"2025-02-29 09:15\" is not a date and time");
+	json_decref(r);
+	assert_int_equal(at_of(f, "ny-july"), 1751375700);    /* 13:15Z: EDT, UTC-4 */
+	assert_int_equal(at_of(f, "ny-january"), 1736950500); /* 14:15Z: EST, UTC-5 */
+	assert_int_equal(at_of(f, "ny-us-order"), 1751375700);
+	assert_int_equal(at_of(f, "ny-offset"), 1751332500);  /* 01:15Z: its own offset */
+	assert_int_equal(at_of(f, "ny-excel"), 1751385600);   /* 12:00 EDT */
+	assert_int_equal(at_of(f, "ny-skipped"), 1741505400); /* 02:30 EST = 03:30 EDT */
+	assert_int_equal(at_of(f, "ny-twice"), 1762065000);   /* the later 01:30, EST */
+
+	r = import_zone(f, "UTC",
+	                "时间,手机,渠道,方向,主题\n2025-07-01 09:15,13800138000,电话,呼入,utc\n",
+	                &err);
+	assert_non_null(r);
+	json_decref(r);
+	assert_int_equal(at_of(f, "utc"), 1751361300);
+
+	/* An unknown zone refuses the file, before anything is read or written. */
+	static const char text[] =
+	    "时间,手机,渠道,方向,主题\n2025-07-01 09:15,13800138000,电话,呼入,x\n";
+	static const char *const bad[] = {"Mars/Olympus_Mons", "GMT+8", "", "asia/shanghai x"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		memset(&err, 0, sizeof err);
+		assert_null(import_zone(f, bad[i], text, &err));
+		assert_int_equal(err.code, GX_EVALIDATION);
+		assert_string_equal(err.field, "timezone");
+	}
+	memset(&err, 0, sizeof err);
+	assert_null(import_zone(f, "Mars/Olympus_Mons", text, &err));
+	assert_string_equal(err.message, "\"Mars/Olympus_Mons\" is not a time zone; use an IANA "
+	                                 "name such as Asia/Shanghai or America/New_York");
+	struct import_options opt = {.kind = "interactions", .timezone = "Mars/Olympus_Mons"};
+	json_t *proposal = NULL;
+	assert_int_equal(imports_propose(&f->ctx, text, strlen(text), &opt, &proposal, &err),
+	                 GX_EVALIDATION);
+	assert_null(proposal);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM interactions WHERE subject = 'x'"), 0);
 }
 
 /* Interactions exported and imported back into the same database are the same records. */
@@ -618,6 +719,120 @@ static void test_erp_orders(void **state)
 	assert_int_equal(count(f, "SELECT SUM(version) FROM orders"), versions + 1);
 }
 
+static void assert_text(struct fixture *f, const char *sql, const char *expected)
+{
+	struct store_stmt *stmt = store_prepare(f->ctx.store, sql, NULL);
+	assert_non_null(stmt);
+	assert_int_equal(store_step(stmt, NULL), STORE_ROW);
+	assert_string_equal(store_col_text(stmt, 0) ? store_col_text(stmt, 0) : "(null)", expected);
+	store_done(stmt);
+}
+
+/* tests/data/orders_erp_lines.csv: an ERP's sales order lines in GBK with CRLF (单据编号,
+ * 物料编码, 物料名称, 数量, 含税单价, 成本单价): one row per line, the rows of an order share its
+ * number. Five orders of one to four lines: one with a continuation row that leaves the order
+ * columns empty, one with a line without unit cost, one whose second row has another date
+ * (rejected on that row's line), one with a quantity in words (rejected). */
+static void test_erp_order_lines(void **state)
+{
+	struct fixture *f = *state;
+	json_decref(import(f, "chinese_contacts_utf8.csv", NULL, 0));
+	json_t *r = import(f, "orders_erp_lines.csv", NULL, 1);
+	assert_string_equal(json_string_value(json_object_get(r, "kind")), "orders");
+	assert_string_equal(json_string_value(json_object_get(r, "encoding")), "gb18030");
+	json_t *m = json_object_get(r, "mapping");
+	assert_string_equal(json_string_value(json_object_get(m, "单据编号")), "external_ref");
+	assert_string_equal(json_string_value(json_object_get(m, "物料编码")), "sku");
+	assert_string_equal(json_string_value(json_object_get(m, "物料名称")), "product");
+	assert_string_equal(json_string_value(json_object_get(m, "数量")), "qty");
+	assert_string_equal(json_string_value(json_object_get(m, "含税单价")), "unit_price");
+	assert_string_equal(json_string_value(json_object_get(m, "成本单价")), "unit_cost");
+	/* Counted in orders, not rows: 12 rows, 5 orders. */
+	assert_int_equal(json_integer_value(json_object_get(r, "rows_total")), 5);
+	assert_int_equal(json_integer_value(json_object_get(r, "rows_done")), 5);
+	assert_counts(r, 3, 0, 0, 2);
+	assert_reject(r, 0, 7, "单据日期",
+	              "order XS-2025-0303: \"2025-03-09\" here but \"2025-03-08\" on line 6");
+	assert_reject(r, 1, 13, "数量", "\"两个\" is not a quantity (a whole number above 0)");
+	json_decref(r);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM orders"), 0);
+
+	r = import(f, "orders_erp_lines.csv", NULL, 0);
+	assert_counts(r, 3, 0, 0, 2);
+	json_decref(r);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM orders"), 3);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM orders o JOIN contacts c ON c.id = "
+	                          "o.contact_id JOIN accounts a ON a.id = o.account_id WHERE "
+	                          "o.external_ref = 'XS-2025-0301' AND c.name = '张伟' AND "
+	                          "a.name = '华东贸易有限公司' AND o.amount_minor = 339700 AND "
+	                          "o.cost_minor = 200000 AND o.currency = 'CNY' AND "
+	                          "o.status = 'completed' AND o.ordered_at = 1740960000 AND "
+	                          "o.source = 'import'"),
+	                 1);
+	assert_text(
+	    f, "SELECT lines FROM orders WHERE external_ref = 'XS-2025-0301'",
+	    "[{\"qty\":2,\"unit_price\":\"1299.00\",\"sku\":\"AP-100\",\"name\":\"空气净化器 "
+	    "AP100\"},{\"qty\":10,\"unit_price\":\"59.90\",\"sku\":\"FL-20\",\"name\":\"滤网 "
+	    "FL20\"},{\"qty\":1,\"unit_price\":\"200.00\",\"sku\":\"SV-1\",\"name\":\"上门安装\"}"
+	    "]");
+	assert_int_equal(count(f,
+	                       "SELECT COUNT(*) FROM orders o JOIN accounts a ON a.id = "
+	                       "o.account_id WHERE o.external_ref = 'XS-2025-0302' AND a.name = "
+	                       "'鑫达科技' AND o.amount_minor = 249900 AND o.cost_minor = 150000 "
+	                       "AND json_array_length(o.lines) = 1 AND o.contact_id IS NULL"),
+	                 1);
+	/* Four lines, one of them without a unit cost: the order's cost is unknown. */
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM orders WHERE external_ref = 'XS-2025-0304' "
+	                          "AND amount_minor = 179300 AND cost_minor IS NULL AND "
+	                          "status = 'open' AND json_array_length(lines) = 4 AND "
+	                          "lines ->> '$[3].unit_price' = '0.00'"),
+	                 1);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM orders WHERE external_ref IN "
+	                          "('XS-2025-0303', 'XS-2025-0305')"),
+	                 0);
+	long versions = count(f, "SELECT SUM(version) FROM orders");
+
+	/* The same file again changes nothing; a dry run says so in orders. */
+	r = import(f, "orders_erp_lines.csv", NULL, 1);
+	assert_counts(r, 0, 0, 3, 2);
+	json_decref(r);
+	r = import(f, "orders_erp_lines.csv", NULL, 0);
+	assert_counts(r, 0, 0, 3, 2);
+	json_decref(r);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM orders"), 3);
+	assert_int_equal(count(f, "SELECT SUM(version) FROM orders"), versions);
+
+	/* English headers, the rows of an order apart in the file, an order total given, and
+	 * XS-2025-0302 sent again with a second line: updated, its amount follows its lines. */
+	r = import_ok(f, "orders",
+	              "Order No,Order Date,Company,SKU,Product,Qty,Unit Price,Total\n"
+	              "E-1,2025-04-01,鑫达科技,A,Widget,2,10.00,25.00\n"
+	              "XS-2025-0302,2025-03-05,鑫达科技,AP-200,空气净化器 AP200,1,2499.00,\n"
+	              "E-1,2025-04-01,鑫达科技,B,Gadget,1,5.00,25.00\n"
+	              "XS-2025-0302,2025-03-05,鑫达科技,FL-20,滤网 FL20,2,59.90,\n",
+	              0);
+	assert_int_equal(json_integer_value(json_object_get(r, "rows_total")), 2);
+	assert_counts(r, 1, 1, 0, 0);
+	json_decref(r);
+	assert_int_equal(count(f, "SELECT amount_minor FROM orders WHERE external_ref = 'E-1'"),
+	                 2500);
+	assert_text(f, "SELECT lines FROM orders WHERE external_ref = 'E-1'",
+	            "[{\"qty\":2,\"unit_price\":\"10.00\",\"sku\":\"A\",\"name\":\"Widget\"},"
+	            "{\"qty\":1,\"unit_price\":\"5.00\",\"sku\":\"B\",\"name\":\"Gadget\"}]");
+	assert_int_equal(count(f, "SELECT amount_minor FROM orders WHERE external_ref = "
+	                          "'XS-2025-0302' AND json_array_length(lines) = 2"),
+	                 261880);
+
+	/* Line columns without a unit price: refused as a whole. */
+	struct gx_error err = {0};
+	assert_null(import_kind(
+	    f, "orders", "单号,日期,公司,物料编码,数量,金额\nQ-1,2025-01-02,鑫达科技,A,1,5\n", 0,
+	    &err));
+	assert_string_equal(err.field, "mapping");
+	assert_string_equal(err.message,
+	                    "no column is mapped to unit_price, which order lines need");
+}
+
 /* An order needs an amount or lines to add up, and a date: a file without such a column is
  * refused as a whole; the mapping is still proposed, for the user to complete. */
 static void test_orders_need_an_amount_or_lines_and_a_date(void **state)
@@ -699,7 +914,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_interactions_export_imported_back_are_duplicates,
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_call_log_words, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_times_in_a_time_zone, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_erp_orders, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_erp_order_lines, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_orders_need_an_amount_or_lines_and_a_date, setup,
 	                                    teardown),
 	    cmocka_unit_test(test_vcard_unfolds_and_decodes),
