@@ -3395,13 +3395,14 @@ static int insert_job(struct crm_ctx *ctx, const struct import_options *opt, con
 	return rc;
 }
 
-/* The last unfinished real run of the same file and kind: its id and rows done. */
-static int find_resumable(struct run *run, const char *hash, int64_t *id, int64_t *done,
-                          struct gx_error *err)
+/* The last unfinished real run of the same file and kind: its id, rows done and time zone
+ * (empty for a job made before zones were recorded). */
+static int find_resumable(struct run *run, const char *hash, int64_t *id, int64_t *done, char *zone,
+                          size_t zone_size, struct gx_error *err)
 {
 	struct store_stmt *stmt = store_prepare(
 	    run->ctx->store,
-	    "SELECT id, rows_done, created, updated, duplicates, rejected FROM imports "
+	    "SELECT id, rows_done, created, updated, duplicates, rejected, timezone FROM imports "
 	    "WHERE file_hash = ? AND kind = ? AND dry_run = 0 AND status IN "
 	    "('running','cancelling','cancelled','failed') ORDER BY id DESC LIMIT 1",
 	    err);
@@ -3417,6 +3418,8 @@ static int find_resumable(struct run *run, const char *hash, int64_t *id, int64_
 		run->progress.updated = store_col_int(stmt, 3);
 		run->progress.duplicates = store_col_int(stmt, 4);
 		run->progress.rejected = store_col_int(stmt, 5);
+		const char *z = store_col_text(stmt, 6);
+		snprintf(zone, zone_size, "%s", z ? z : "");
 	}
 	store_done(stmt);
 	return rc < 0 ? rc : 0;
@@ -3512,8 +3515,21 @@ static int run_import(struct run *run, const char *data, size_t len, int64_t job
 		run->job_id = job_id;
 	} else {
 		int64_t resume = 0, done = 0;
-		if (!opt->dry_run && (rc = find_resumable(run, hash, &resume, &done, err)) < 0)
+		char zone[sizeof run->config.timezone] = "";
+		if (!opt->dry_run &&
+		    (rc = find_resumable(run, hash, &resume, &done, zone, sizeof zone, err)) < 0)
 			return rc;
+		/* A resumed job reads its times in the zone it started with (its first rows were
+		 * read so, and the zone is part of every row's hash); another zone asked for
+		 * explicitly is refused rather than silently ignored or mixed in. */
+		if (resume && *zone && opt->timezone && strcmp(opt->timezone, zone) != 0)
+			return gx_fail(
+			    err, GX_EVALIDATION, "timezone",
+			    "this file's unfinished import %lld reads times in %s: it resumes "
+			    "in that zone, not in %.64s (give no time zone, or %s)",
+			    (long long)resume, zone, opt->timezone, zone);
+		if (resume && *zone)
+			snprintf(run->config.timezone, sizeof run->config.timezone, "%s", zone);
 		if (resume) {
 			run->job_id = resume;
 			run->start_row = done;

@@ -4,8 +4,9 @@
 // database of their own, the real-world files of every kind in turn — accounts, contacts, a call
 // log with Chinese headers, an ERP's orders and an ERP's order lines — with exact dry-run and
 // real-run outcomes, a second run that changes nothing, and the records as the 360 views show
-// them; times read in the import's time zone (API and CLI).
+// them; times read in the import's time zone (API and CLI), also by a resumed run.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -496,6 +497,34 @@ describe('real-world files of every kind into an empty database', () => {
 		const exported = await runCli(['export', '--type', 'interactions', '--db', db]);
 		const times = exported.stdout.split('\n').filter((l) => l.includes('cli-july')).map((l) => l.match(/2025-07-01T\d\d:\d\d:\d\dZ/)[0]).sort();
 		assert.deepEqual(times, ['2025-07-01T01:15:00Z', '2025-07-01T13:15:00Z']);
+		fs.rmSync(dir, { recursive: true, force: true });
+	});
+
+	test('guanxi import resuming an unfinished job reads times in its zone; another --timezone exits 3', async () => {
+		const dir = tempDir();
+		const db = path.join(dir, 'resume.db');
+		const file = path.join(dir, 'calls.csv');
+		fs.writeFileSync(file, 'name,mobile\n张伟,13800138000\n');
+		assert.equal((await runCli(['import', file, '--db', db])).code, 0);
+		fs.writeFileSync(file, 'time,phone,channel,direction,subject\n2025-07-01 09:15,13800138000,call,in,resume-a\n2025-07-01 10:15,13800138000,call,in,resume-b\n');
+		const first = await runCli(['import', file, '--type', 'interactions', '--timezone', 'America/New_York', '--batch', '1', '--format', 'json', '--db', db]);
+		assert.equal(first.code, 0, first.stderr);
+		const job = JSON.parse(first.stdout);
+		// As if stopped after its first batch (Ctrl-C, a crash): the job row says one row done.
+		execFileSync('sqlite3', [db, `UPDATE imports SET status = 'cancelled', rows_done = 1 WHERE id = ${job.id}`]);
+		const other = await runCli(['import', file, '--type', 'interactions', '--timezone', 'Asia/Shanghai', '--db', db]);
+		assert.equal(other.code, 3, other.stderr);
+		assert.ok(
+			other.stderr.includes(`this file's unfinished import ${job.id} reads times in America/New_York: it resumes in that zone, not in Asia/Shanghai (give no time zone, or America/New_York) — timezone`),
+			other.stderr,
+		);
+		const resumed = await runCli(['import', file, '--type', 'interactions', '--format', 'json', '--db', db], { env: { GUANXI_TIMEZONE: 'Europe/London' } });
+		assert.equal(resumed.code, 0, resumed.stderr);
+		const report = JSON.parse(resumed.stdout);
+		assert.deepEqual([report.id, report.status, report.timezone, report.rows_done], [job.id, 'done', 'America/New_York', 2]);
+		const exported = await runCli(['export', '--type', 'interactions', '--db', db]);
+		const times = exported.stdout.split('\n').filter((l) => l.includes('resume-')).map((l) => l.match(/2025-07-01T\d\d:\d\d:\d\dZ/)[0]).sort();
+		assert.deepEqual(times, ['2025-07-01T13:15:00Z', '2025-07-01T14:15:00Z'], 'row b read again in New York: the same interaction');
 		fs.rmSync(dir, { recursive: true, force: true });
 	});
 

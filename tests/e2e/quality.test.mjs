@@ -2,8 +2,9 @@
 // app.test.mjs): the data quality page, the duplicate review (scan, merge through the dialog,
 // the merged record's interactions on the survivor, undo), the duplicate warning of the create
 // form and save warnings, an import with Chinese headers (mapping, dry run, real run), a saved
-// mapping picked for the next file after a reload, the server export with a BOM, the privacy
-// export and erasure, and hostile names shown as text.
+// mapping picked for the next file after a reload, a call log read in a chosen time zone, a saved
+// mapping deleted from the picker (and no delete offered for another user's), the server export
+// with a BOM, the privacy export and erasure, and hostile names shown as text.
 // GUANXI_SCREENSHOTS=1 writes duplicates-en.png and quality-zh-CN.png to docs/screenshots/.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -11,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { ADMIN_PASSWORD, ROOT, assertStatus, startServer, tempDir } from '../api/lib/server.mjs';
+import { ADMIN_PASSWORD, PASSWORD, ROOT, assertStatus, startServer, tempDir } from '../api/lib/server.mjs';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const XSS = '<img src=x onerror=alert(1)>';
@@ -251,6 +252,91 @@ test('import: a saved mapping is picked for the next file after a reload, shown 
 	);
 	assert.equal(orders[0].account_id, ids.acc);
 	fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('import: a call log read in a chosen time zone (New York) lands at the right UTC instants; the zone is shown', async () => {
+	const dir = tempDir('guanxi-import-');
+	const file = path.join(dir, 'calls-ny.csv');
+	fs.writeFileSync(file, 'time,phone,channel,direction,subject\r\n2025-07-01 09:15,13800138000,call,in,e2e-tz-july\r\n2025-01-15 09:15,13800138000,call,in,e2e-tz-january\r\n');
+	const count = (k) => text(`#import-counts [data-count="${k}"] dd`);
+	await page.goto(`${srv.url}/import`);
+	await page.waitForSelector('#import-timezone');
+	assert.equal(await page.getAttribute('#import-timezone', 'placeholder'), 'server default');
+	assert.equal(await page.getAttribute('#import-timezone', 'list'), 'import-timezones');
+	assert.deepEqual(await page.$$eval('#import-timezones option', (os) => os.map((o) => o.value)), ['Asia/Shanghai', 'Asia/Hong_Kong', 'Asia/Taipei', 'Asia/Singapore', 'Asia/Tokyo', 'Europe/London', 'America/New_York', 'America/Los_Angeles', 'UTC']);
+	await page.setInputFiles('#import-file', file);
+	await page.selectOption('#import-type', 'interactions');
+	// No zone given: the preview says the server's default, and the empty field shows it.
+	await page.click('#import-preview');
+	await page.waitForSelector('#import-zone');
+	assert.equal(await text('#import-zone'), 'Times without an offset read in Asia/Shanghai');
+	assert.equal(await page.getAttribute('#import-timezone', 'placeholder'), 'Asia/Shanghai (server default)');
+	// A zone the server does not know: its message, nothing previewed.
+	await page.fill('#import-timezone', 'Mars/Olympus_Mons');
+	await page.click('#import-preview');
+	await page.waitForSelector('#import-error:not([hidden])');
+	assert.match(await text('#import-error'), /"Mars\/Olympus_Mons" is not a time zone/);
+	assert.equal(await page.locator('#import-zone').count(), 0);
+	await page.fill('#import-timezone', 'America/New_York');
+	await page.click('#import-preview');
+	await page.waitForSelector('#import-zone');
+	assert.equal(await text('#import-zone'), 'Times without an offset read in America/New_York');
+	await page.click('#import-run');
+	await page.waitForSelector('main[data-ready="import-real-done"]');
+	assert.deepEqual([await count('created'), await count('rejected')], ['2', '0']);
+	assert.equal(await text('#import-result-zone'), 'Times without an offset read in America/New_York');
+	const job = assertStatus(await srv.api(admin, 'GET', `/api/v1/imports/${await page.getAttribute('#import-job', 'data-job')}`), 200);
+	assert.equal(job.timezone, 'America/New_York', 'the run was sent the zone');
+	const rows = assertStatus(await srv.api(admin, 'GET', '/api/v1/interactions?limit=100'), 200).data.filter((i) => i.subject?.startsWith('e2e-tz-'));
+	assert.deepEqual(Object.fromEntries(rows.map((i) => [i.subject, i.occurred_at])), {
+		'e2e-tz-july': '2025-07-01T13:15:00Z', // 09:15 EDT, UTC-4
+		'e2e-tz-january': '2025-01-15T14:15:00Z', // 09:15 EST, UTC-5
+	});
+	fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('import: a saved mapping is deleted from the picker after a confirmation; another user’s offers no delete', async () => {
+	const sales = await srv.user(admin, { username: 'e2e.importer', role: 'sales', team: 'north' });
+	const mine = assertStatus(await srv.api(sales.token, 'POST', '/api/v1/import-mappings', { name: 'Sales calls', kind: 'interactions', mapping: { 通话时间: 'occurred_at' } }), 201);
+	assertStatus(await srv.api(admin, 'POST', '/api/v1/import-mappings', { name: 'Admin calls', kind: 'interactions', mapping: { 拨打时间: 'occurred_at' } }), 201);
+	const names = async () => assertStatus(await srv.api(admin, 'GET', '/api/v1/import-mappings'), 200).data.map((m) => m.name);
+	const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'Asia/Shanghai' });
+	const other = await context.newPage();
+	other.on('dialog', (d) => (dialogs.push(d.message()), d.dismiss()));
+	other.on('pageerror', (e) => pageErrors.push(e.message));
+	try {
+		await other.goto(`${srv.url}/`);
+		await other.fill('#username', 'e2e.importer');
+		await other.fill('#password', PASSWORD);
+		await other.click('button[type=submit]');
+		await other.waitForSelector('nav a[href="/import"]');
+		await other.goto(`${srv.url}/import`);
+		await other.waitForSelector('#import-saved option[value="Sales calls"]', { state: 'attached' });
+		assert.ok(await other.isHidden('#import-saved-delete'), 'nothing chosen: no delete');
+		await other.selectOption('#import-saved', 'Admin calls');
+		assert.ok(await other.isHidden('#import-saved-delete'), 'the admin’s mapping: not editable by a sales user, no delete button');
+		await other.selectOption('#import-saved', 'Sales calls');
+		await other.waitForSelector('#import-saved-delete', { state: 'visible' });
+		// Cancelled: nothing deleted.
+		await other.click('#import-saved-delete');
+		await other.waitForSelector('dialog[open] #import-saved-delete-confirm');
+		assert.equal(await other.textContent('#import-saved-delete-ask'), 'Delete the saved mapping “Sales calls” (Interactions)? Files already imported are not changed; the mapping can no longer be chosen, by anyone.');
+		await other.click('#import-saved-delete-cancel');
+		await other.waitForSelector('dialog', { state: 'detached' });
+		assert.ok((await names()).includes('Sales calls'));
+		// Confirmed: gone on the server and from the picker.
+		await other.click('#import-saved-delete');
+		await other.click('dialog[open] #import-saved-delete-confirm');
+		await other.waitForSelector('dialog', { state: 'detached' });
+		await other.waitForSelector('#import-saved option[value="Sales calls"]', { state: 'detached' });
+		assert.equal(await other.inputValue('#import-saved'), '');
+		assert.ok(await other.isHidden('#import-saved-delete'));
+		assert.ok(!(await names()).includes('Sales calls'), 'deleted through the API');
+		assert.equal((await srv.api(admin, 'DELETE', `/api/v1/import-mappings/${mine.id}`)).status, 404);
+		assert.ok((await names()).includes('Admin calls'), 'the other user’s mapping is untouched');
+	} finally {
+		await context.close();
+	}
 });
 
 test('export: the list downloads the server’s CSV (BOM, filters) and offers XLSX and vCard', async () => {

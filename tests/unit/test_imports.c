@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -595,6 +596,111 @@ static void test_times_in_a_time_zone(void **state)
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM interactions WHERE subject = 'x'"), 0);
 }
 
+/* Stops a run after its first batch: the progress callback sees the start, then each batch. */
+struct stopper {
+	atomic_int stop;
+	int started;
+	int64_t first;
+};
+
+static void stop_after_a_batch(void *arg, const struct import_progress *p)
+{
+	struct stopper *s = arg;
+	if (!s->started) {
+		s->started = 1;
+		s->first = p->rows_done;
+	} else if (p->rows_done > s->first) {
+		atomic_store(&s->stop, 1);
+	}
+}
+
+/* A run of the call log, a row a batch, in zone (NULL: none given), stopped after one batch
+ * when stopper is set; the report, or NULL with *err. */
+static json_t *run_calls(struct fixture *f, const char *zone, struct stopper *stopper,
+                         struct gx_error *err)
+{
+	static const char text[] = "time,phone,channel,direction,subject\n"
+	                           "2025-07-01 09:15,13800138000,call,in,resume-1\n"
+	                           "2025-07-01 10:15,13800138000,call,in,resume-2\n"
+	                           "2025-01-15 09:15,13800138000,call,in,resume-3\n";
+	struct import_options opt = {.kind = "interactions",
+	                             .filename = "calls.csv",
+	                             .timezone = zone,
+	                             .batch_rows = 1,
+	                             .threads = 1,
+	                             .progress = stopper ? stop_after_a_batch : NULL,
+	                             .progress_arg = stopper,
+	                             .cancel = stopper ? &stopper->stop : NULL};
+	json_t *report = NULL;
+	memset(err, 0, sizeof *err);
+	if (imports_run(&f->ctx, text, sizeof text - 1, &opt, 0, &report, err) < 0)
+		return NULL;
+	return report;
+}
+
+/* A resumed import reads its times in the zone of the job it resumes, whatever the timezone
+ * setting of the new run; the same zone given again is fine, another one is refused (422 on
+ * timezone) and writes nothing. */
+static void test_resume_keeps_the_jobs_time_zone(void **state)
+{
+	struct fixture *f = *state;
+	json_decref(import(f, "chinese_contacts_utf8.csv", NULL, 0));
+	struct gx_error err;
+	struct stopper first = {0};
+	json_t *r = run_calls(f, "America/New_York", &first, &err);
+	assert_non_null(r);
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "cancelled");
+	assert_int_equal(json_integer_value(json_object_get(r, "rows_done")), 1);
+	json_int_t id = json_integer_value(json_object_get(r, "id"));
+	json_decref(r);
+	assert_int_equal(at_of(f, "resume-1"), 1751375700); /* 09:15 EDT = 13:15Z */
+
+	/* Another zone, explicitly: refused, nothing read or written, the job still resumable. */
+	assert_null(run_calls(f, "Asia/Shanghai", NULL, &err));
+	assert_int_equal(err.code, GX_EVALIDATION);
+	assert_string_equal(err.field, "timezone");
+	char want[300];
+	snprintf(want, sizeof want,
+	         "this file's unfinished import %lld reads times in America/New_York: it resumes "
+	         "in that zone, not in Asia/Shanghai (give no time zone, or America/New_York)",
+	         (long long)id);
+	assert_string_equal(err.message, want);
+	assert_int_equal(
+	    count(f, "SELECT COUNT(*) FROM interactions WHERE subject LIKE 'resume-%'"), 1);
+
+	/* The same zone, explicitly: resumed (one more batch, then stopped again). */
+	struct stopper second = {0};
+	r = run_calls(f, "America/New_York", &second, &err);
+	assert_non_null(r);
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), id);
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "cancelled");
+	assert_int_equal(json_integer_value(json_object_get(r, "rows_done")), 2);
+	json_decref(r);
+	assert_int_equal(at_of(f, "resume-2"), 1751379300); /* 10:15 EDT = 14:15Z */
+
+	/* No zone given, and the setting changed since (GUANXI_TIMEZONE): the job's zone. */
+	snprintf(f->config.timezone, sizeof f->config.timezone, "Europe/London");
+	r = run_calls(f, NULL, NULL, &err);
+	if (!r)
+		fail_msg("resume failed: %s (%s)", err.message, err.field);
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), id);
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "done");
+	assert_string_equal(json_string_value(json_object_get(r, "timezone")), "America/New_York");
+	assert_counts(r, 3, 0, 0, 0);
+	json_decref(r);
+	assert_int_equal(at_of(f, "resume-3"), 1736950500); /* 09:15 EST = 14:15Z */
+	assert_int_equal(
+	    count(f, "SELECT COUNT(*) FROM interactions WHERE subject LIKE 'resume-%'"), 3);
+
+	/* Finished: nothing to resume, so any zone is a new run (its times other instants). */
+	r = run_calls(f, "Asia/Shanghai", NULL, &err);
+	assert_non_null(r);
+	assert_true(json_integer_value(json_object_get(r, "id")) != id);
+	assert_string_equal(json_string_value(json_object_get(r, "timezone")), "Asia/Shanghai");
+	assert_counts(r, 3, 0, 0, 0);
+	json_decref(r);
+}
+
 /* Interactions exported and imported back into the same database are the same records. */
 static void test_interactions_export_imported_back_are_duplicates(void **state)
 {
@@ -915,6 +1021,7 @@ int main(void)
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_call_log_words, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_times_in_a_time_zone, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_resume_keeps_the_jobs_time_zone, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_erp_orders, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_erp_order_lines, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_orders_need_an_amount_or_lines_and_a_date, setup,
