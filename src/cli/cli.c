@@ -49,15 +49,16 @@ static const struct command {
      "lifetime revenue of the customers they brought, highest first. Exit 1 when none."},
     {"import", cmd_import,
      "import FILE [--type contacts|accounts|interactions|orders] [--encoding auto|utf-8|gbk|big5]\n"
-     "       [--region CN|TW|HK|...] [--timezone ZONE] [--mapping NAME] [--dry-run] [--batch N]",
+     "       [--region CN|TW|HK|...] [--timezone ZONE] [--mapping NAME] [--dry-run] [--restart]\n"
+     "       [--batch N]",
      "Import a CSV (any delimiter; UTF-8, GB18030/GBK or Big5), XLSX or vCard file. Type and\n"
      "encoding are detected when not given; --region is the default region of numbers written\n"
      "without a country code; --timezone (an IANA name, default the timezone setting,\n"
-     "Asia/Shanghai) is the zone of times written without an offset. --dry-run reports what would "
-     "be created, updated, skipped as\n"
-     "duplicates and rejected (with line, field and reason) and writes nothing. A real run\n"
-     "commits in batches, resumes where it stopped (Ctrl-C stops after the current batch),\n"
-     "and changes nothing when run again on the same file. Exit 3 when rows were rejected."},
+     "Asia/Shanghai) is the zone of times written without an offset. --dry-run reports what\n"
+     "would be created, updated, skipped as duplicates and rejected (with line, field and\n"
+     "reason) and writes nothing. A real run commits in batches, resumes where it stopped\n"
+     "(Ctrl-C stops after the current batch; --restart starts a new import instead), and\n"
+     "changes nothing when run again on the same file. Exit 3 when rows were rejected."},
     {"export", cmd_export,
      "export --type contacts|accounts|interactions|orders [--format csv|xlsx|vcf] [--q TEXT]\n"
      "       [-o FILE]",
@@ -198,8 +199,8 @@ static int parse_args(struct cli *cli, int argc, char **argv, struct gx_error *e
 			cli->words[cli->nwords++] = arg;
 			continue;
 		}
-		if (strcmp(arg, "--dry-run") == 0 &&
-		    cli->nflags < 16) { /* the one flag without value */
+		if ((strcmp(arg, "--dry-run") == 0 || strcmp(arg, "--restart") == 0) &&
+		    cli->nflags < 16) { /* the flags without value */
 			cli->flags[cli->nflags][0] = arg + 2;
 			cli->flags[cli->nflags++][1] = "1";
 			continue;

@@ -152,6 +152,7 @@ int cmd_import(struct cli *cli)
 	    .format = cli_flag(cli, "file-format"),
 	    .filename = cli->words[0],
 	    .dry_run = cli_flag(cli, "dry-run") != NULL,
+	    .restart = cli_flag(cli, "restart") != NULL,
 	    .batch_rows = batch ? (int)strtol(batch, NULL, 10) : 0,
 	    .threads = threads ? (int)strtol(threads, NULL, 10) : 0,
 	    .progress = show_progress,

@@ -3395,16 +3395,17 @@ static int insert_job(struct crm_ctx *ctx, const struct import_options *opt, con
 	return rc;
 }
 
-/* The last unfinished real run of the same file and kind: its id, rows done and time zone
- * (empty for a job made before zones were recorded). */
+/* The last real run of the same file and kind if it is unfinished: its id, rows done and time
+ * zone (empty for a job made before zones were recorded). An unfinished run older than a later
+ * one (finished, or started afresh with --restart) is never resumed. */
 static int find_resumable(struct run *run, const char *hash, int64_t *id, int64_t *done, char *zone,
                           size_t zone_size, struct gx_error *err)
 {
 	struct store_stmt *stmt = store_prepare(
 	    run->ctx->store,
-	    "SELECT id, rows_done, created, updated, duplicates, rejected, timezone FROM imports "
-	    "WHERE file_hash = ? AND kind = ? AND dry_run = 0 AND status IN "
-	    "('running','cancelling','cancelled','failed') ORDER BY id DESC LIMIT 1",
+	    "SELECT id, rows_done, created, updated, duplicates, rejected, timezone FROM (SELECT * "
+	    "FROM imports WHERE file_hash = ? AND kind = ? AND dry_run = 0 ORDER BY id DESC "
+	    "LIMIT 1) WHERE status IN ('running','cancelling','cancelled','failed')",
 	    err);
 	if (!stmt)
 		return GX_EINTERNAL;
@@ -3516,7 +3517,7 @@ static int run_import(struct run *run, const char *data, size_t len, int64_t job
 	} else {
 		int64_t resume = 0, done = 0;
 		char zone[sizeof run->config.timezone] = "";
-		if (!opt->dry_run &&
+		if (!opt->dry_run && !opt->restart &&
 		    (rc = find_resumable(run, hash, &resume, &done, zone, sizeof zone, err)) < 0)
 			return rc;
 		/* A resumed job reads its times in the zone it started with (its first rows were
@@ -3526,7 +3527,9 @@ static int run_import(struct run *run, const char *data, size_t len, int64_t job
 			return gx_fail(
 			    err, GX_EVALIDATION, "timezone",
 			    "this file's unfinished import %lld reads times in %s: it resumes "
-			    "in that zone, not in %.64s (give no time zone, or %s)",
+			    "in that zone, not in %.64s (give no time zone, or %s, or --restart "
+			    "for "
+			    "a new import)",
 			    (long long)resume, zone, opt->timezone, zone);
 		if (resume && *zone)
 			snprintf(run->config.timezone, sizeof run->config.timezone, "%s", zone);

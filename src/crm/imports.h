@@ -33,6 +33,7 @@ struct import_options {
 	const json_t *mapping;    /* {"column header": "field" or null} over everything else */
 	const char *filename;     /* shown in the job; its extension hints the format */
 	int dry_run;
+	int restart;    /* never resume an unfinished run of the same file: a new job */
 	int batch_rows; /* 0: IMPORT_BATCH */
 	int threads;    /* workers that parse and normalise; 0: one per core */
 	/* Called after every batch (and once at the start), on the caller's thread. */
@@ -43,7 +44,8 @@ struct import_options {
 
 /* Runs an import in the caller's thread (the CLI; the server's job thread). job_id 0 makes a
  * job row, or resumes the last unfinished real run of the same file and kind; otherwise the job
- * row job_id (queued by imports_submit) is run. *report: the job as imports_get shows it.
+ * row job_id (queued by imports_submit) is run. Only the file's latest real run of that kind is
+ * resumed, and none with opt->restart. *report: the job as imports_get shows it.
  * Failure of the file as a whole (unknown kind, unreadable workbook, wrong encoding, a mapping
  * without the required fields): GX_EVALIDATION, and no row is written. */
 int imports_run(struct crm_ctx *ctx, const char *data, size_t len, const struct import_options *opt,

@@ -515,7 +515,7 @@ describe('real-world files of every kind into an empty database', () => {
 		const other = await runCli(['import', file, '--type', 'interactions', '--timezone', 'Asia/Shanghai', '--db', db]);
 		assert.equal(other.code, 3, other.stderr);
 		assert.ok(
-			other.stderr.includes(`this file's unfinished import ${job.id} reads times in America/New_York: it resumes in that zone, not in Asia/Shanghai (give no time zone, or America/New_York) — timezone`),
+			other.stderr.includes(`this file's unfinished import ${job.id} reads times in America/New_York: it resumes in that zone, not in Asia/Shanghai (give no time zone, or America/New_York, or --restart for a new import) — timezone`),
 			other.stderr,
 		);
 		const resumed = await runCli(['import', file, '--type', 'interactions', '--format', 'json', '--db', db], { env: { GUANXI_TIMEZONE: 'Europe/London' } });
@@ -525,6 +525,29 @@ describe('real-world files of every kind into an empty database', () => {
 		const exported = await runCli(['export', '--type', 'interactions', '--db', db]);
 		const times = exported.stdout.split('\n').filter((l) => l.includes('resume-')).map((l) => l.match(/2025-07-01T\d\d:\d\d:\d\dZ/)[0]).sort();
 		assert.deepEqual(times, ['2025-07-01T13:15:00Z', '2025-07-01T14:15:00Z'], 'row b read again in New York: the same interaction');
+		fs.rmSync(dir, { recursive: true, force: true });
+	});
+
+	test('guanxi import --restart starts a new job instead of resuming; the stopped one is never resumed after it', async () => {
+		const dir = tempDir();
+		const db = path.join(dir, 'restart.db');
+		const file = path.join(dir, 'calls.csv');
+		fs.writeFileSync(file, 'name,mobile\n张伟,13800138000\n');
+		assert.equal((await runCli(['import', file, '--db', db])).code, 0);
+		fs.writeFileSync(file, 'time,phone,channel,direction,subject\n2025-07-01 09:15,13800138000,call,in,restart-a\n2025-07-01 10:15,13800138000,call,in,restart-b\n');
+		const json = async (...args) => {
+			const r = await runCli(['import', file, '--type', 'interactions', '--format', 'json', '--db', db, ...args]);
+			assert.equal(r.code, 0, r.stderr);
+			return JSON.parse(r.stdout);
+		};
+		const first = await json('--timezone', 'America/New_York', '--batch', '1');
+		execFileSync('sqlite3', [db, `UPDATE imports SET status = 'cancelled', rows_done = 1 WHERE id = ${first.id}`]);
+		const restarted = await json('--restart', '--timezone', 'Asia/Shanghai');
+		assert.notEqual(restarted.id, first.id);
+		assert.deepEqual([restarted.status, restarted.timezone, restarted.rows_done], ['done', 'Asia/Shanghai', 2]);
+		const again = await json();
+		assert.ok(![first.id, restarted.id].includes(again.id), 'a new job: the latest run of the file is finished');
+		assert.deepEqual([again.status, again.created, again.duplicates], ['done', 0, 2]);
 		fs.rmSync(dir, { recursive: true, force: true });
 	});
 

@@ -662,7 +662,8 @@ static void test_resume_keeps_the_jobs_time_zone(void **state)
 	char want[300];
 	snprintf(want, sizeof want,
 	         "this file's unfinished import %lld reads times in America/New_York: it resumes "
-	         "in that zone, not in Asia/Shanghai (give no time zone, or America/New_York)",
+	         "in that zone, not in Asia/Shanghai (give no time zone, or America/New_York, or "
+	         "--restart for a new import)",
 	         (long long)id);
 	assert_string_equal(err.message, want);
 	assert_int_equal(
