@@ -81,7 +81,7 @@ static int expect(const char **p, char c)
 	return 0;
 }
 
-static int days_in_month(int year, int month)
+int clock_days_in_month(int year, int month)
 {
 	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
@@ -94,7 +94,8 @@ static int read_date(const char **p, struct tm *tm)
 	if (read_digits(p, 4, &year) || expect(p, '-') || read_digits(p, 2, &month) ||
 	    expect(p, '-') || read_digits(p, 2, &day))
 		return -1;
-	if (year < 1 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month))
+	if (year < 1 || month < 1 || month > 12 || day < 1 ||
+	    day > clock_days_in_month(year, month))
 		return -1;
 	tm->tm_year = year - 1900;
 	tm->tm_mon = month - 1;

@@ -13,5 +13,7 @@ void clock_format(int64_t unix_seconds, char *out, size_t out_size);
 int clock_parse(const char *text, int64_t *unix_seconds);
 /* "YYYY-MM-DD" that names a real calendar day: 0, else -1. */
 int clock_check_date(const char *text);
+/* Days in month 1..12 of a Gregorian year (leap years counted). */
+int clock_days_in_month(int year, int month);
 
 #endif

@@ -5,6 +5,8 @@
 #include <unicode/ucal.h>
 #include <unicode/ustring.h>
 
+#include "base/clock.h"
+
 /* The zone's id as UTF-16; 0 when it cannot be one (too long, not ASCII). */
 static int zone_id(const char *zone, UChar *id, size_t size)
 {
@@ -33,20 +35,13 @@ int tz_valid(const char *zone)
 	return U_SUCCESS(status) && system;
 }
 
-static int days_in(int y, int mo)
-{
-	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-	return days[mo - 1] + (mo == 2 && leap);
-}
-
 int tz_to_utc(const char *zone, int y, int mo, int d, int h, int mi, int s, int64_t *out)
 {
 	UChar id[64];
 	/* Checked here: the calendar is lenient (2025-02-30 would be 2 March). */
 	if (!tz_valid(zone) || !zone_id(zone, id, sizeof id / sizeof id[0]) || y < 1 || y > 9999 ||
-	    mo < 1 || mo > 12 || d < 1 || d > days_in(y, mo) || h < 0 || h > 23 || mi < 0 ||
-	    mi > 59 || s < 0 || s > 59)
+	    mo < 1 || mo > 12 || d < 1 || d > clock_days_in_month(y, mo) || h < 0 || h > 23 ||
+	    mi < 0 || mi > 59 || s < 0 || s > 59)
 		return -1;
 	UErrorCode status = U_ZERO_ERROR;
 	UCalendar *cal = ucal_open(id, -1, "en_US_POSIX", UCAL_GREGORIAN, &status);

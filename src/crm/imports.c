@@ -732,10 +732,8 @@ static int64_t excel_serial(const char *s)
 
 static int valid_date(int y, int m, int d)
 {
-	static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (y < 1000 || y > 9999 || m < 1 || m > 12 || d < 1 || d > days[m - 1])
-		return 0;
-	return m != 2 || d < 29 || (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
+	return y >= 1000 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 &&
+	       d <= clock_days_in_month(y, m);
 }
 
 /* YYYY-MM-DD from the ways dates are written: 2024-03-05, 2024/3/5, 2024.3.5, 20240305,
