@@ -162,8 +162,8 @@ static const struct target interaction_targets[] = {
 
 static const struct target order_targets[] = {
     {"external_ref",
-     "|externalref|ordernumber|orderno|orderid|order|salesorder|订单号|订单编号|单号|单据编号|"
-     "销售单号|",
+     "|externalref|ordernumber|orderno|orderid|order|salesorder|salesorderno|订单号|订单编号|单号|"
+     "单据编号|单据号|销售单号|销售订单号|销售订单编号|",
      0},
     {"ordered_at",
      "|orderedat|orderdate|date|createdate|下单时间|下单日期|订单日期|订单时间|单据日期|开单日期|"
@@ -570,13 +570,19 @@ static int build_mapping(struct crm_ctx *ctx, const struct source *src,
 	return 0;
 }
 
-static int mapped(const struct mapping *m, const char *field)
+/* The column mapped to a field, or -1. */
+static int column_of(const struct mapping *m, const char *field)
 {
 	int target = target_of(m->kind, field);
 	for (size_t c = 0; target >= 0 && c < m->ncols; c++)
 		if (m->target[c] == target)
-			return 1;
-	return 0;
+			return (int)c;
+	return -1;
+}
+
+static int mapped(const struct mapping *m, const char *field)
+{
+	return column_of(m, field) >= 0;
 }
 
 /* The columns of one order line: an ERP export with one row per line has some of them. */
@@ -1491,6 +1497,67 @@ static long long parse_qty(const char *s)
 	return digits && n > 0 && n <= 1000000000 ? n : -1;
 }
 
+/* The amount column of a line-level file holds the order's total (on its first row, or the
+ * same on every row) or each line's amount (qty x unit price, or less after a discount).
+ * Line amounts tell themselves apart by differing between rows, or, in an order of several
+ * lines, by each equalling its own line's qty x unit price: then the order's amount is their
+ * sum, a line without one counting as qty x unit price, and a row without a line (a header
+ * row) that states a total must state that sum. line_total: qty x unit price of each row in
+ * minor units, NO_LINE for a row without a line. */
+#define NO_LINE INT64_MIN
+static void order_amount(struct run *run, size_t from, size_t to, size_t col,
+                         const int64_t *line_total, struct prow *r, json_t *record)
+{
+	const struct table *t = &run->src.table;
+	int64_t first = 0, stated = 0, sum = 0;
+	int lines = 0, amounts = 0, differ = 0, own = 1;
+	long stated_line = 0; /* 0: no header row states a total */
+	for (size_t k = from; k < to && r->status == 0; k++) {
+		size_t row = unit_row(run, k);
+		char *v = trimmed(table_cell(t, row, col)), text[40];
+		int64_t a = 0, own_total = line_total[k - from];
+		int has = v && *v;
+		if (has && (parse_money(v, text) < 0 || money_parse(text, &a) < 0)) {
+			r->line = t->lines[row];
+			reject(r, header_of(run, col), "\"%s\" is not an amount of money", v);
+		}
+		free(v);
+		if (r->status < 0 || (own_total == NO_LINE && !has))
+			continue;
+		if (own_total == NO_LINE) {
+			stated = a;
+			stated_line = t->lines[row];
+			continue;
+		}
+		lines++;
+		if (__builtin_add_overflow(sum, has ? a : own_total, &sum) ||
+		    sum > MONEY_MAX_MINOR || sum < -MONEY_MAX_MINOR) {
+			r->line = t->lines[row];
+			reject(r, header_of(run, col),
+			       "the order's amount is larger than money allows");
+		}
+		if (!has)
+			continue;
+		differ |= amounts && a != first;
+		first = amounts++ ? first : a;
+		own &= a == own_total;
+	}
+	if (r->status < 0 || !amounts)
+		return;
+	int per_line = lines >= 2 && (differ || own);
+	int64_t total = per_line ? sum : first;
+	char text[40], said[40];
+	money_format(total, text, sizeof text);
+	if (stated_line && stated != total) {
+		money_format(stated, said, sizeof said);
+		r->line = stated_line;
+		reject(r, header_of(run, col), "the order's total %s is not %s, %s", said,
+		       per_line ? "the sum of its lines" : "what its lines say", text);
+	} else if (per_line) {
+		set_text(record, "amount", text);
+	}
+}
+
 /* An order of several rows (an ERP export with one row per line): its lines from every row
  * ({"sku", "name", "qty", "unit_price"}; orders.c adds qty x unit price up into the amount
  * unless an amount column gave the total), its cost from the unit costs when every line has
@@ -1503,20 +1570,28 @@ static int order_lines(struct run *run, size_t unit, struct prow *r, json_t *rec
 	unit_span(run, unit, &from, &to);
 	size_t first = unit_row(run, from);
 	int have_qty = mapped(&run->map, "qty"), costs = mapped(&run->map, "unit_cost");
+	int amount_col = column_of(&run->map, "amount");
 	const char *ref = json_string_value(json_object_get(record, "external_ref"));
 	json_t *lines = json_array();
 	int64_t cost = 0;
+	int64_t *line_total = malloc((to - from) * sizeof *line_total);
+	if (!line_total) {
+		json_decref(lines);
+		return reject(r, NULL, "out of memory");
+	}
 	for (size_t k = from; k < to && r->status == 0; k++) {
+		line_total[k - from] = NO_LINE;
 		size_t row = unit_row(run, k);
 		long line = t->lines[row];
 		if (run->src.format == FMT_CSV && table_width(t, row) != run->map.ncols) {
 			r->line = line;
 			if (run->src.open_quote && line >= run->src.open_quote)
-				return reject(r, NULL,
-				              "a quoted field opened on line %ld is never closed",
-				              run->src.open_quote);
-			return reject(r, NULL, "the row has %zu fields but the header has %zu",
-			              table_width(t, row), run->map.ncols);
+				reject(r, NULL, "a quoted field opened on line %ld is never closed",
+				       run->src.open_quote);
+			else
+				reject(r, NULL, "the row has %zu fields but the header has %zu",
+				       table_width(t, row), run->map.ncols);
+			break;
 		}
 		char *v[NLINE] = {0};
 		const char *h[NLINE] = {0};
@@ -1532,7 +1607,7 @@ static int order_lines(struct run *run, size_t unit, struct prow *r, json_t *rec
 			} else if (li >= 0) {
 				v[li] = trimmed(cell);
 				h[li] = header_of(run, c);
-			} else if (k > from) {
+			} else if (k > from && (int)c != amount_col) {
 				char *here = trimmed(cell),
 				     *there = trimmed(table_cell(t, first, c));
 				if (here && there && *here && strcmp(here, there) != 0)
@@ -1548,7 +1623,7 @@ static int order_lines(struct run *run, size_t unit, struct prow *r, json_t *rec
 			empty &= !v[i] || !*v[i];
 		long long qty = 1;
 		char price[40], unit_cost[40];
-		int64_t minor = 0, sum = 0;
+		int64_t minor = 0, sum = 0, unit_minor = 0;
 		if (r->status < 0 || empty) {
 			/* rejected, or a row without a line (an order's header row) */
 		} else if (have_qty && !*v[LINE_QTY]) {
@@ -1564,6 +1639,11 @@ static int order_lines(struct run *run, size_t unit, struct prow *r, json_t *rec
 		           (parse_money(v[LINE_COST], unit_cost) < 0 ||
 		            money_parse(unit_cost, &minor) < 0)) {
 			reject(r, h[LINE_COST], "\"%s\" is not an amount of money", v[LINE_COST]);
+		} else if (money_parse(price, &unit_minor) < 0 ||
+		           __builtin_mul_overflow(unit_minor, qty, &line_total[k - from]) ||
+		           line_total[k - from] > MONEY_MAX_MINOR ||
+		           line_total[k - from] < -MONEY_MAX_MINOR) {
+			reject(r, h[LINE_PRICE], "the line's amount is larger than money allows");
 		} else {
 			json_t *item =
 			    json_pack("{s:I, s:s}", "qty", (json_int_t)qty, "unit_price", price);
@@ -1586,6 +1666,9 @@ static int order_lines(struct run *run, size_t unit, struct prow *r, json_t *rec
 		if (r->status < 0)
 			r->line = line;
 	}
+	if (r->status == 0 && amount_col >= 0)
+		order_amount(run, from, to, (size_t)amount_col, line_total, r, record);
+	free(line_total);
 	if (r->status == 0 && json_array_size(lines)) {
 		json_object_set(record, "lines", lines);
 		if (costs && !json_object_get(record, "cost")) {

@@ -940,6 +940,49 @@ static void test_erp_order_lines(void **state)
 	                    "no column is mapped to unit_price, which order lines need");
 }
 
+/* tests/data/orders_erp_line_amounts.csv (UTF-8 with a BOM): a 金额 column that is each line's
+ * amount, not the order's total. SO-1's amounts differ (one line discounted): their sum.
+ * SO-2's are equal, but each is its own line's qty x price: their sum too. SO-3 has one line
+ * at a discount: the total. SO-4 states its total on a header row and its lines add up to it;
+ * SO-5's header row states another (rejected on that row); SO-6 has an amount in words. */
+static void test_erp_line_amounts(void **state)
+{
+	struct fixture *f = *state;
+	json_decref(import(f, "chinese_contacts_utf8.csv", NULL, 0));
+	json_t *r = import(f, "orders_erp_line_amounts.csv", NULL, 0);
+	json_t *m = json_object_get(r, "mapping");
+	assert_string_equal(json_string_value(json_object_get(m, "销售订单号")), "external_ref");
+	assert_string_equal(json_string_value(json_object_get(m, "金额")), "amount");
+	assert_counts(r, 4, 0, 0, 2);
+	assert_reject(r, 0, 11, "金额",
+	              "the order's total 600.00 is not the sum of its lines, 500.00");
+	assert_reject(r, 1, 15, "金额", "\"七十九\" is not an amount of money");
+	json_decref(r);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM orders WHERE "
+	                          "(external_ref = 'SO-1' AND amount_minor = 334800 AND "
+	                          "json_array_length(lines) = 3) OR "
+	                          "(external_ref = 'SO-2' AND amount_minor = 20000 AND "
+	                          "json_array_length(lines) = 2) OR "
+	                          "(external_ref = 'SO-3' AND amount_minor = 2700) OR "
+	                          "(external_ref = 'SO-4' AND amount_minor = 50000 AND "
+	                          "json_array_length(lines) = 2)"),
+	                 4);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM orders"), 4);
+	r = import(f, "orders_erp_line_amounts.csv", NULL, 0);
+	assert_counts(r, 0, 0, 4, 2);
+	json_decref(r);
+
+	/* A later row of an order cut short rejects the order (and leaks nothing). */
+	r = import_ok(f, "orders",
+	              "Order No,Date,Company,SKU,Qty,Unit Price\n"
+	              "A-1,2025-01-01,鑫达科技,S,1,2.00\n"
+	              "A-1,2025-01-01,鑫达科技,T,1\n",
+	              0);
+	assert_counts(r, 0, 0, 0, 1);
+	assert_reject(r, 0, 3, NULL, "the row has 5 fields but the header has 6");
+	json_decref(r);
+}
+
 /* An order needs an amount or lines to add up, and a date: a file without such a column is
  * refused as a whole; the mapping is still proposed, for the user to complete. */
 static void test_orders_need_an_amount_or_lines_and_a_date(void **state)
@@ -1025,6 +1068,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_resume_keeps_the_jobs_time_zone, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_erp_orders, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_erp_order_lines, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_erp_line_amounts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_orders_need_an_amount_or_lines_and_a_date, setup,
 	                                    teardown),
 	    cmocka_unit_test(test_vcard_unfolds_and_decodes),
