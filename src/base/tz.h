@@ -18,4 +18,12 @@ int tz_valid(const char *zone);
  * fields are out of range. Thread-safe. */
 int tz_to_utc(const char *zone, int y, int mo, int d, int h, int mi, int s, int64_t *out);
 
+/* A zone opened once for many conversions, by one thread at a time; NULL when zone is not an
+ * IANA zone. tz_offset: the seconds to add to the Unix time utc for the wall-clock time in the
+ * zone at that instant (28800 in Asia/Shanghai). */
+struct tz_zone;
+struct tz_zone *tz_open(const char *zone);
+int tz_offset(struct tz_zone *zone, int64_t utc, int *seconds);
+void tz_close(struct tz_zone *zone);
+
 #endif

@@ -12,6 +12,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/money.h"
+#include "base/tz.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -37,6 +38,10 @@ static const struct column contact_columns[] = {
     {"consent", "consent", C_TEXT},
     {"notes", "notes", C_TEXT},
     {"owner", NULL, C_TEXT},
+    {"department", "department", C_TEXT},
+    {"buying_role", "buying_role", C_TEXT},
+    {"reports_to", NULL, C_TEXT},
+    {"reports_to_phone", NULL, C_TEXT},
     {"tier", "tier", C_TEXT},
     {"created_at", "created_at", C_TIME},
     {"updated_at", "updated_at", C_TIME},
@@ -50,6 +55,7 @@ static const struct column account_columns[] = {
     {"tags", "tags", C_TEXT},
     {"notes", "notes", C_TEXT},
     {"owner", NULL, C_TEXT},
+    {"parent", NULL, C_TEXT},
     {"tier", "tier", C_TEXT},
     {"created_at", "created_at", C_TIME},
     {"updated_at", "updated_at", C_TIME},
@@ -123,6 +129,7 @@ struct exporter {
 	lxw_workbook *workbook;
 	lxw_worksheet *sheet;
 	lxw_format *date_format, *time_format, *money_format;
+	struct tz_zone *zone; /* XLSX: times as wall-clock times in the configured zone */
 	uint32_t row;
 	struct buf cell;
 };
@@ -170,21 +177,27 @@ static const char *cell_text(struct exporter *x, const json_t *record, const str
 	const json_t *v = c->field ? json_object_get(record, c->field) : NULL;
 	const char *h = c->header;
 	if (!c->field) {
+		static const char name_of_contact[] = "SELECT name FROM contacts WHERE id = ?",
+		                  phone_of_contact[] = "SELECT e164 FROM contact_phones WHERE "
+		                                       "contact_id = ? ORDER BY e164 LIMIT 1",
+		                  name_of_account[] = "SELECT name FROM accounts WHERE id = ?";
+		/* Columns that name another record the way an import finds it again. */
+		static const struct {
+			const char *header, *sql, *id;
+		} lookups[] = {
+		    {"account", name_of_account, "account_id"},
+		    {"parent", name_of_account, "parent_id"},
+		    {"owner", "SELECT username FROM users WHERE id = ?", "owner_id"},
+		    {"contact", name_of_contact, "contact_id"},
+		    {"contact_phone", phone_of_contact, "contact_id"},
+		    {"reports_to", name_of_contact, "reports_to_id"},
+		    {"reports_to_phone", phone_of_contact, "reports_to_id"},
+		};
 		const char *s = NULL;
-		if (strcmp(h, "account") == 0)
-			s = lookup_text(x, "SELECT name FROM accounts WHERE id = ?",
-			                json_object_get(record, "account_id"));
-		else if (strcmp(h, "owner") == 0)
-			s = lookup_text(x, "SELECT username FROM users WHERE id = ?",
-			                json_object_get(record, "owner_id"));
-		else if (strcmp(h, "contact") == 0)
-			s = lookup_text(x, "SELECT name FROM contacts WHERE id = ?",
-			                json_object_get(record, "contact_id"));
-		else if (strcmp(h, "contact_phone") == 0)
-			s = lookup_text(x,
-			                "SELECT e164 FROM contact_phones WHERE contact_id = ? "
-			                "ORDER BY e164 LIMIT 1",
-			                json_object_get(record, "contact_id"));
+		for (size_t i = 0; i < COUNT(lookups) && !s; i++)
+			if (strcmp(h, lookups[i].header) == 0)
+				s = lookup_text(x, lookups[i].sql,
+				                json_object_get(record, lookups[i].id));
 		if (s)
 			buf_append(b, s);
 	} else if (strcmp(h, "phones") == 0) {
@@ -262,6 +275,16 @@ static double serial_of(int64_t unix_seconds)
 	return (double)unix_seconds / 86400.0 + 25569.0;
 }
 
+/* A spreadsheet's date and time has no zone: it is written as the wall-clock time in the
+ * configured zone, which is what its readers expect and how imports read one back. */
+static double local_serial_of(struct exporter *x, int64_t unix_seconds)
+{
+	int offset = 0;
+	if (x->zone && tz_offset(x->zone, unix_seconds, &offset) < 0)
+		offset = 0;
+	return serial_of(unix_seconds + offset);
+}
+
 static int xlsx_row(struct exporter *x, const json_t *record)
 {
 	for (size_t i = 0; i < x->ncolumns; i++) {
@@ -281,7 +304,8 @@ static int xlsx_row(struct exporter *x, const json_t *record)
 			worksheet_write_number(x->sheet, x->row, col, (double)n / 100.0,
 			                       x->money_format);
 		} else if (c->type == C_TIME && clock_parse(text, &n) == 0) {
-			worksheet_write_number(x->sheet, x->row, col, serial_of(n), x->time_format);
+			worksheet_write_number(x->sheet, x->row, col, local_serial_of(x, n),
+			                       x->time_format);
 		} else if (c->type == C_DATE && clock_check_date(text) == 0) {
 			char iso[40];
 			snprintf(iso, sizeof iso, "%sT00:00:00Z", text);
@@ -464,6 +488,7 @@ static int open_output(struct exporter *x, const char *path, struct gx_error *er
 		format_set_num_format(x->time_format, "yyyy-mm-dd hh:mm:ss");
 		x->money_format = workbook_add_format(x->workbook);
 		format_set_num_format(x->money_format, "#,##0.00");
+		x->zone = tz_open(x->ctx->config->timezone);
 		return 0;
 	}
 	x->out = fopen(path, "wb");
@@ -484,6 +509,7 @@ static int close_output(struct exporter *x, int rc, struct gx_error *err)
 	}
 	if (x->out && fclose(x->out) != 0 && rc == 0)
 		rc = gx_fail(err, GX_EINTERNAL, NULL, "writing the file failed");
+	tz_close(x->zone);
 	return rc;
 }
 

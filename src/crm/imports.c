@@ -16,6 +16,7 @@
 #include "crm/imports.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -107,6 +108,11 @@ static const struct target contact_targets[] = {
     {"tags", "|tags|tag|labels|categories|标签|分组|", 1},
     {"owner", "|owner|contactowner|owneralias|负责人|所有者|销售负责人|", 0},
     {"external_id", "|id|contactid|recordid|externalid|编号|客户编号|联系人编号|", 0},
+    {"department", "|department|dept|部门|所属部门|科室|", 0},
+    {"buying_role", "|buyingrole|role|contactrole|决策角色|采购角色|角色|", 0},
+    /* Whom the contact reports to: a name, and a phone to tell namesakes apart. */
+    {"reports_to", "|reportsto|manager|上级|直属上级|汇报对象|", 0},
+    {"reports_to_phone", "|reportstophone|managerphone|上级电话|上级手机|", 0},
     {"phones", "|phones|", 0},
     {"emails", "|emails|", 0},
     {"addresses", "|addresses|", 0},
@@ -124,6 +130,7 @@ static const struct target account_targets[] = {
     {"tags", "|tags|tag|labels|标签|", 1},
     {"owner", "|owner|accountowner|companyowner|负责人|所有者|", 0},
     {"external_id", "|id|accountid|recordid|companyid|externalid|编号|客户编号|", 0},
+    {"parent", "|parent|parentaccount|parentcompany|上级公司|母公司|总公司|上级单位|", 0},
 };
 
 /* The columns by which an interaction or an order names its customer. */
@@ -663,7 +670,8 @@ struct prow {
 	char *owner;    /* a username */
 	char *external; /* the row's external id */
 	char *contact, *contact_phone, *contact_email; /* interactions and orders */
-	char hash[33];                                 /* of the row's mapped values */
+	char *link, *link_phone; /* contacts: whom they report to; accounts: the parent's name */
+	char hash[33];           /* of the row's mapped values */
 	/* contacts: the JSON columns (phones, emails, addresses, tags, consent) as the INSERT
 	 * binds them, made here on the worker so the writer only binds */
 	char *lists[5];
@@ -681,6 +689,8 @@ static void prow_free(struct prow *r)
 	free(r->contact);
 	free(r->contact_phone);
 	free(r->contact_email);
+	free(r->link);
+	free(r->link_phone);
 	for (int i = 0; i < 5; i++)
 		free(r->lists[i]);
 	memset(r, 0, sizeof *r);
@@ -788,7 +798,7 @@ static int parse_time(const char *s, const char *zone, char out[32])
 		return 0;
 	}
 	int y, mo, d, h = 0, mi = 0, sec = 0;
-	if (digits_only(s, 1) && strlen(s) != 8) {
+	if (digits_only(s, 1) && (strchr(s, '.') || strlen(s) != 8)) { /* not YYYYMMDD */
 		t = excel_serial(s);
 		struct tm tm;
 		if (t % 86400 == 0 || !gmtime_r(&(time_t){(time_t)t}, &tm)) {
@@ -824,6 +834,19 @@ static int parse_time(const char *s, const char *zone, char out[32])
 }
 
 /* "1,299.00", "¥1299", "RMB 1299.5", "$12" to "1299.00". */
+/* A spreadsheet keeps a number as a binary double, so 9098.70 can come back as
+ * 9098.700000000001: a value within a rounding error of whole cents is those cents; a finer
+ * one (1.005) is not an amount of money. */
+static int spreadsheet_cents(const char *text, int64_t *minor)
+{
+	char *end;
+	double cents = strtod(text, &end) * 100.0, whole = nearbyint(cents);
+	if (*end || !(fabs(whole) < 1e17) || fabs(cents - whole) > 1e-6 * fmax(1.0, fabs(cents)))
+		return -1;
+	*minor = (int64_t)whole;
+	return 0;
+}
+
 static int parse_money(const char *s, char out[40])
 {
 	char digits[40];
@@ -844,7 +867,7 @@ static int parse_money(const char *s, char out[40])
 	int64_t minor;
 	char text[44];
 	snprintf(text, sizeof text, "%s%s", neg ? "-" : "", digits);
-	if (!n || money_parse(text, &minor) < 0)
+	if (!n || (money_parse(text, &minor) < 0 && spreadsheet_cents(text, &minor) < 0))
 		return -1;
 	money_format(minor, out, 40);
 	return 0;
@@ -862,6 +885,23 @@ static const char *const status_words[][2] = {
     {"待处理", "open"},      {"未完成", "open"},     {"pending", "open"},
     {"已取消", "cancelled"}, {"取消", "cancelled"},  {"canceled", "cancelled"},
     {"退货", "returned"},    {"已退货", "returned"},
+};
+
+static const char *const role_words[][2] = {
+    {"决策者", "decision_maker"},
+    {"决策人", "decision_maker"},
+    {"decision maker", "decision_maker"},
+    {"影响者", "influencer"},
+    {"采购", "buyer"},
+    {"采购员", "buyer"},
+    {"使用者", "user"},
+    {"用户", "user"},
+    {"把关者", "gatekeeper"},
+    {"守门人", "gatekeeper"},
+    {"支持者", "champion"},
+    {"内线", "champion"},
+    {"反对者", "blocker"},
+    {"阻碍者", "blocker"},
 };
 
 static const char *word_of(const char *value, const char *const (*words)[2], size_t n)
@@ -1215,7 +1255,10 @@ static int put_value(struct run *run, struct prow *r, json_t *record, const char
 	                : strcmp(target, "contact") == 0       ? &r->contact
 	                : strcmp(target, "contact_phone") == 0 ? &r->contact_phone
 	                : strcmp(target, "contact_email") == 0 ? &r->contact_email
-	                                                       : NULL;
+	                : strcmp(target, "reports_to") == 0 || strcmp(target, "parent") == 0
+	                    ? &r->link
+	                : strcmp(target, "reports_to_phone") == 0 ? &r->link_phone
+	                                                          : NULL;
 	if (helper) {
 		free(*helper);
 		*helper = strdup(v);
@@ -1291,6 +1334,8 @@ static int put_value(struct run *run, struct prow *r, json_t *record, const char
 			word = word_of(lower, status_words, COUNT(status_words));
 		else if (strcmp(f->name, "direction") == 0)
 			word = direction_of(lower);
+		else if (strcmp(f->name, "buying_role") == 0)
+			word = word_of(lower, role_words, COUNT(role_words));
 		int known = 0;
 		for (const char *const *c = f->choices; *c && !known; c++)
 			known = strcmp(*c, word) == 0;
@@ -1402,7 +1447,7 @@ static void convert_row(struct run *run, size_t unit, struct prow *r)
 	}
 	free(first);
 	free(last);
-	if (r->status == 0 && run->unit_rows)
+	if (r->status == 0 && run->map.kind == K_ORDERS && run->unit_rows)
 		order_lines(run, unit, r, record);
 	struct gx_error e = {0};
 	const struct record_kind *kind = kinds[run->map.kind].kind;
@@ -1745,6 +1790,124 @@ static int group_orders(struct run *run, struct gx_error *err)
 
 /* ---- the pipeline --------------------------------------------------------------------- */
 
+/* ---- links between rows: whom a contact reports to, an account's parent ------------------ */
+
+/* The target that names another record of the same kind, or "" for kinds without one. */
+static const char *link_target(const struct run *run)
+{
+	return run->map.kind == K_CONTACTS   ? "reports_to"
+	       : run->map.kind == K_ACCOUNTS ? "parent"
+	                                     : "";
+}
+
+struct named_row {
+	char *name;
+	size_t row;
+};
+
+static int by_name(const void *a, const void *b)
+{
+	const struct named_row *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : x->row < y->row ? -1 : x->row > y->row;
+}
+
+/* The first row called name, other than self; 0 when none. */
+static size_t row_called(const struct named_row *names, size_t n, const char *name, size_t self)
+{
+	struct named_row key = {(char *)name, 0};
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (by_name(&names[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n && strcmp(names[lo].name, name) == 0; lo++)
+		if (names[lo].row != self)
+			return names[lo].row;
+	return 0;
+}
+
+/* Each row's depth in the chains of links within the file (a row whose link is not in the
+ * file is 0, its reports 1...), followed without recursion; a cycle is cut where it closes. */
+static void link_depths(const size_t *next, size_t n, size_t *depth, size_t *path, char *on_path)
+{
+	const size_t unknown = (size_t)-1;
+	for (size_t i = 1; i <= n; i++)
+		depth[i] = unknown;
+	for (size_t i = 1; i <= n; i++) {
+		size_t len = 0, j = i;
+		while (j && depth[j] == unknown && !on_path[j]) {
+			on_path[j] = 1;
+			path[len++] = j;
+			j = next[j];
+		}
+		size_t d = j && !on_path[j] ? depth[j] + 1 : 0;
+		while (len--) {
+			depth[path[len]] = d++;
+			on_path[path[len]] = 0;
+		}
+	}
+}
+
+/* A file that links rows to one another (an export's reports_to or parent column) is written
+ * managers and parents first, so that each link finds its record already in the database.
+ * The rows become units in that order (stable, so a file without links keeps its own). */
+static int order_by_links(struct run *run, struct gx_error *err)
+{
+	const struct table *t = &run->src.table;
+	size_t n = t->nrows > 0 ? t->nrows - 1 : 0;
+	int name_col = column_of(&run->map, "name"),
+	    link_col = column_of(&run->map, link_target(run));
+	struct named_row *names = calloc(n + 1, sizeof *names);
+	size_t *next = calloc(n + 1, sizeof *next), *depth = calloc(n + 1, sizeof *depth),
+	       *path = calloc(n + 1, sizeof *path);
+	char *on_path = calloc(n + 1, 1);
+	run->unit_rows = calloc(n + 1, sizeof *run->unit_rows);
+	run->unit_start = calloc(n + 1, sizeof *run->unit_start);
+	int failed =
+	    !names || !next || !depth || !path || !on_path || !run->unit_rows || !run->unit_start;
+	for (size_t i = 0; i < n && !failed; i++) {
+		names[i].row = i + 1;
+		names[i].name = trimmed(name_col < 0 ? "" : table_cell(t, i + 1, (size_t)name_col));
+		failed = !names[i].name;
+	}
+	if (!failed) {
+		qsort(names, n, sizeof *names, by_name);
+		for (size_t i = 1; i <= n; i++) {
+			char *link = trimmed(table_cell(t, i, (size_t)link_col));
+			next[i] = link && *link ? row_called(names, n, link, i) : 0;
+			free(link);
+		}
+		link_depths(next, n, depth, path, on_path);
+		/* Rows by depth, in file order within a depth: a counting sort, with next[] (no
+		 * longer needed) counting the rows of each depth. */
+		memset(next, 0, (n + 1) * sizeof *next);
+		for (size_t i = 1; i <= n; i++)
+			next[depth[i]]++;
+		for (size_t d = 0, at = 0; d <= n; d++) {
+			size_t rows = next[d];
+			next[d] = at;
+			at += rows;
+		}
+		for (size_t i = 1; i <= n; i++)
+			run->unit_rows[next[depth[i]]++] = i;
+		for (size_t i = 0; i <= n; i++)
+			run->unit_start[i] = i;
+		run->nunits = n;
+	}
+	for (size_t i = 0; names && i < n; i++)
+		free(names[i].name);
+	free(names);
+	free(next);
+	free(depth);
+	free(path);
+	free(on_path);
+	return failed ? gx_fail(err, GX_EINTERNAL, NULL, "out of memory") : 0;
+}
+
 /* Units to write: data rows, or orders when an order's rows are grouped. */
 static size_t data_rows(const struct run *run)
 {
@@ -2058,8 +2221,9 @@ static int create_contact(struct run *run, struct prow *r, int64_t account, int6
 	struct store_stmt *stmt = store_prepare(
 	    run->ctx->store,
 	    "INSERT INTO contacts(name, account_id, title, birthday, phones, emails, addresses, "
-	    "owner_id, tags, consent, notes, created_at, updated_at, version) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+	    "owner_id, tags, consent, notes, created_at, updated_at, version, department, "
+	    "buying_role, reports_to_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, "
+	    "?)",
 	    err);
 	if (!stmt)
 		return GX_EINTERNAL;
@@ -2083,6 +2247,13 @@ static int create_contact(struct run *run, struct prow *r, int64_t account, int6
 	bind_opt_text(stmt, 11, c, "notes");
 	store_bind_int(stmt, 12, run->now);
 	store_bind_int(stmt, 13, run->now);
+	bind_opt_text(stmt, 14, c, "department");
+	bind_opt_text(stmt, 15, c, "buying_role");
+	json_t *manager = json_object_get(c, "reports_to_id");
+	if (json_is_integer(manager))
+		store_bind_int(stmt, 16, json_integer_value(manager));
+	else
+		store_bind_null(stmt, 16);
 	int rc = store_exec(stmt, err);
 	*id = store_last_insert_id(run->ctx->store);
 	size_t i;
@@ -2440,6 +2611,74 @@ static int write_order(struct run *run, struct prow *r, json_t *body, struct gx_
 	return put_keys(run, r, id, e);
 }
 
+/* The id and number of the contacts called name (in one account when account > 0). */
+static int64_t contacts_called(struct run *run, const char *name, int64_t account, int64_t *n,
+                               struct gx_error *err)
+{
+	struct store_stmt *stmt = store_prepare(run->ctx->store,
+	                                        "SELECT MIN(id), COUNT(*) FROM contacts WHERE name "
+	                                        "= ?1 AND (?2 = 0 OR account_id = ?2)",
+	                                        err);
+	if (!stmt)
+		return GX_EINTERNAL;
+	store_bind_text(stmt, 1, name);
+	store_bind_int(stmt, 2, account);
+	int rc = store_step(stmt, err);
+	int64_t id = rc == STORE_ROW ? store_col_int(stmt, 0) : 0;
+	*n = rc == STORE_ROW ? store_col_int(stmt, 1) : 0;
+	store_done(stmt);
+	return rc < 0 ? rc : id;
+}
+
+/* Whom a contact row reports to: by the manager's phone when it is known, else by name, a
+ * namesake in the row's own company first. 0 with the row rejected when there is none, or
+ * several with nothing to tell them apart. */
+static int64_t manager_id(struct run *run, struct prow *r, struct gx_error *err)
+{
+	char e164[32];
+	int64_t id = 0, n = 0;
+	if (r->link_phone &&
+	    phone_to_e164(r->link_phone, run->config.region, e164, sizeof e164) == 0)
+		id = lookup_id(run,
+		               "SELECT contact_id FROM contact_phones WHERE e164 = ? ORDER BY "
+		               "contact_id LIMIT 1",
+		               e164, NULL, err);
+	if (id != 0)
+		return id;
+	int64_t account = account_id(run, r, 0, err);
+	if (account > 0)
+		id = contacts_called(run, r->link, account, &n, err);
+	if (id == 0 && account >= 0)
+		id = contacts_called(run, r->link, 0, &n, err);
+	if (id < 0 || account < 0)
+		return id < 0 ? id : account;
+	if (n > 1)
+		reject(
+		    r, column_for(run, "reports_to"),
+		    "%lld contacts are called \"%s\": a reports_to_phone column tells them apart",
+		    (long long)n, r->link);
+	else if (id == 0)
+		reject(r, column_for(run, "reports_to"), "no contact called \"%s\"", r->link);
+	return r->status < 0 ? 0 : id;
+}
+
+/* A row's link into its record: reports_to_id of a contact, parent_id of an account. */
+static int put_link(struct run *run, struct prow *r, struct gx_error *err)
+{
+	if (!r->link)
+		return 0;
+	int contacts = run->map.kind == K_CONTACTS;
+	int64_t id = contacts ? manager_id(run, r, err)
+	                      : lookup_id(run, "SELECT MIN(id) FROM accounts WHERE name = ?",
+	                                  r->link, NULL, err);
+	if (id == 0 && !contacts)
+		reject(r, column_for(run, "parent"), "no account called \"%s\"", r->link);
+	if (id > 0)
+		json_object_set_new(r->record, contacts ? "reports_to_id" : "parent_id",
+		                    json_integer(id));
+	return id < 0 ? (int)id : 0;
+}
+
 static int write_row(struct run *run, struct prow *r, struct gx_error *err)
 {
 	int64_t id = key_lookup(run, "r:", r->hash, err);
@@ -2463,8 +2702,9 @@ static int write_row(struct run *run, struct prow *r, struct gx_error *err)
 	if (id > 0 && records_visible(run->ctx, kinds[kind].kind, id, err) <= 0)
 		id = 0; /* someone else's record: this row makes the actor's own */
 	int64_t owner = owner_id(run, r, err);
-	if (owner < 0 || r->status < 0)
-		return owner < 0 ? (int)owner : 0;
+	int linked = owner >= 0 && r->status == 0 ? put_link(run, r, err) : 0;
+	if (owner < 0 || linked < 0 || r->status < 0)
+		return owner < 0 ? (int)owner : linked < 0 ? linked : 0;
 	struct gx_error e = {0};
 	int rc = 0;
 	if (id == 0 && (kind == K_CONTACTS || kind == K_ACCOUNTS)) {
@@ -2551,8 +2791,9 @@ static const struct {
     [FT_ACCOUNTS] = {"accounts(id, name, owner_id, tags, created_at, updated_at, version)", "", 7,
                      256},
     [FT_CONTACTS] = {"contacts(id, name, account_id, title, birthday, phones, emails, addresses, "
-                     "owner_id, tags, consent, notes, created_at, updated_at, version)",
-                     "", 15, 256},
+                     "owner_id, tags, consent, notes, created_at, updated_at, version, "
+                     "department, buying_role)",
+                     "", 17, 256},
     [FT_PHONES] = {"contact_phones(e164, contact_id)", " ON CONFLICT DO NOTHING", 2, 1024},
     [FT_AUDIT] = {"audit(at, user_id, entity, entity_id, action, changes)", "", 6, 1024},
     [FT_KEYS] = {"import_keys(kind, key, record_id)",
@@ -2963,6 +3204,8 @@ static int fast_row(struct run *run, struct prow *r, struct gx_error *err)
 	pending_int(p, run->now);
 	pending_int(p, run->now);
 	pending_int(p, 1);
+	pending_text(p, json_string_value(json_object_get(c, "department")));
+	pending_text(p, json_string_value(json_object_get(c, "buying_role")));
 	size_t i;
 	json_t *item;
 	json_array_foreach(json_object_get(c, "phones"), i, item)
@@ -3103,7 +3346,9 @@ static int fast_drop_indexes(struct run *run, struct gx_error *err)
  * (a fresh start; a resumed run or a second run takes the ordinary path). */
 static int fast_start(struct run *run, struct gx_error *err)
 {
-	if (run->opt->dry_run || run->map.kind != K_CONTACTS || run->start_row != 0)
+	/* Links need their records looked up, which the fast path's pending rows are not. */
+	if (run->opt->dry_run || run->map.kind != K_CONTACTS || run->start_row != 0 ||
+	    mapped(&run->map, "reports_to"))
 		return 0;
 	int64_t used = scalar(run,
 	                      "SELECT EXISTS (SELECT 1 FROM contacts) OR EXISTS (SELECT 1 FROM "
@@ -3574,6 +3819,8 @@ static int run_import(struct run *run, const char *data, size_t len, int64_t job
 		             access_role_name(ctx->actor.role), role_kinds[run->map.kind]);
 	if (rc == 0 && has_line_columns(&run->map))
 		rc = group_orders(run, err);
+	if (rc == 0 && column_of(&run->map, link_target(run)) >= 0)
+		rc = order_by_links(run, err);
 	for (size_t c = 0; rc == 0 && c < run->map.ncols; c++) {
 		const struct record_kind *kind = kinds[run->map.kind].kind;
 		int target = run->map.target[c];

@@ -541,6 +541,26 @@ static void test_tz_to_utc(void **state)
 	assert_int_equal(tz_to_utc("Asia/Nowhere", 2025, 1, 1, 0, 0, 0, &t), -1);
 }
 
+/* A zone opened once: its offset at an instant, daylight saving time included. */
+static void test_tz_offset(void **state)
+{
+	(void)state;
+	int offset = 0;
+	struct tz_zone *shanghai = tz_open("Asia/Shanghai"), *ny = tz_open("America/New_York");
+	assert_non_null(shanghai);
+	assert_non_null(ny);
+	assert_null(tz_open("Asia/Nowhere"));
+	assert_int_equal(tz_offset(shanghai, 1740964500, &offset), 0);
+	assert_int_equal(offset, 8 * 3600);
+	assert_int_equal(tz_offset(ny, 1751375700, &offset), 0); /* July: EDT */
+	assert_int_equal(offset, -4 * 3600);
+	assert_int_equal(tz_offset(ny, 1736950500, &offset), 0); /* January: EST */
+	assert_int_equal(offset, -5 * 3600);
+	tz_close(shanghai);
+	tz_close(ny);
+	tz_close(NULL);
+}
+
 static void test_config_set_good_values(void **state)
 {
 	(void)state;
@@ -1044,6 +1064,7 @@ int main(void)
 	    cmocka_unit_test(test_config_defaults),
 	    cmocka_unit_test_setup(test_config_timezone, clear_env),
 	    cmocka_unit_test(test_tz_to_utc),
+	    cmocka_unit_test(test_tz_offset),
 	    cmocka_unit_test(test_config_set_good_values),
 	    cmocka_unit_test(test_config_set_refuses_bad_numbers),
 	    cmocka_unit_test(test_config_set_refuses_bad_text),

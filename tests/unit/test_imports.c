@@ -34,10 +34,11 @@ struct fixture {
 	struct crm_ctx ctx;
 };
 
+/* A file of tests/data, or any file by its absolute path. */
 static char *slurp(const char *name, size_t *len)
 {
 	char path[256];
-	snprintf(path, sizeof path, "tests/data/%s", name);
+	snprintf(path, sizeof path, "%s%s", name[0] == '/' ? "" : "tests/data/", name);
 	FILE *f = fopen(path, "rb");
 	assert_non_null(f);
 	fseek(f, 0, SEEK_END);
@@ -236,6 +237,17 @@ static void round_trip(struct fixture *f, enum export_format format)
 	    "'+cmd|calc' WHERE id = (SELECT MIN(id) FROM contacts)",
 	    NULL);
 	assert_int_equal(store_exec(guard, NULL), STORE_DONE);
+	/* The org chart travels too: the first contact reports to the last (written after it in
+	 * the file: the import puts managers first), and the second to the first. */
+	struct store_stmt *chart = store_prepare(
+	    f->ctx.store,
+	    "UPDATE contacts SET department = '采购部', buying_role = 'decision_maker', "
+	    "reports_to_id = CASE id WHEN (SELECT MIN(id) FROM contacts) THEN (SELECT MAX(id) FROM "
+	    "contacts) ELSE (SELECT MIN(id) FROM contacts) END WHERE id IN (SELECT id FROM "
+	    "contacts "
+	    "ORDER BY id LIMIT 2)",
+	    NULL);
+	assert_int_equal(store_exec(chart, NULL), STORE_DONE);
 	char out[160];
 	snprintf(out, sizeof out, "%s/out.%s", f->dir, exports_extension(format));
 	struct list_query lq = {.filters = json_object()};
@@ -248,11 +260,14 @@ static void round_trip(struct fixture *f, enum export_format format)
 	    "SELECT group_concat(x, char(10)) FROM (SELECT c.name || '|' || IFNULL(a.name, '') || "
 	    "'|' || IFNULL(c.title, '') || '|' || IFNULL(c.birthday, '') || '|' || c.phones || "
 	    "'|' || c.emails || '|' || c.addresses || '|' || c.tags || '|' || IFNULL(c.notes, '') "
-	    "AS x FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id ORDER BY c.name)";
+	    "|| '|' || IFNULL(c.department, '') || '|' || IFNULL(c.buying_role, '') || '|' || "
+	    "IFNULL(m.name, '') AS x FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id "
+	    "LEFT JOIN contacts m ON m.id = c.reports_to_id ORDER BY c.name)";
 	struct store_stmt *stmt = store_prepare(f->ctx.store, sql, NULL);
 	assert_int_equal(store_step(stmt, NULL), STORE_ROW);
 	char *before = strdup(store_col_text(stmt, 0));
 	store_done(stmt);
+	assert_non_null(strstr(before, "|采购部|decision_maker|"));
 	store_close(f->ctx.store);
 	assert_int_equal(open_db(f, "b.db"), 0);
 	FILE *in = fopen(out, "rb");
@@ -550,20 +565,22 @@ static void test_times_in_a_time_zone(void **state)
 	                "7/1/2025 09:15,13800138000,call,in,ny-us-order\n"
 	                "2025-07-01T09:15:00+08:00,13800138000,call,in,ny-offset\n"
 	                "45839.5,13800138000,call,in,ny-excel\n"
+	                "45839.29,13800138000,call,in,ny-excel-8\n"
 	                "2025-03-09 02:30,13800138000,call,in,ny-skipped\n"
 	                "2025-11-02 01:30,13800138000,call,in,ny-twice\n"
 	                "2025-02-29 09:15,13800138000,call,in,ny-no-such-day\n",
 	                &err);
 	assert_non_null(r);
 	assert_string_equal(json_string_value(json_object_get(r, "timezone")), "America/New_York");
-	assert_counts(r, 7, 0, 0, 1);
-	assert_reject(r, 0, 9, "time", "\"2025-02-29 09:15\" is not a date and time");
+	assert_counts(r, 8, 0, 0, 1);
+	assert_reject(r, 0, 10, "time", "\"2025-02-29 09:15\" is not a date and time");
 	json_decref(r);
 	assert_int_equal(at_of(f, "ny-july"), 1751375700);    /* 13:15Z: EDT, UTC-4 */
 	assert_int_equal(at_of(f, "ny-january"), 1736950500); /* 14:15Z: EST, UTC-5 */
 	assert_int_equal(at_of(f, "ny-us-order"), 1751375700);
 	assert_int_equal(at_of(f, "ny-offset"), 1751332500);  /* 01:15Z: its own offset */
 	assert_int_equal(at_of(f, "ny-excel"), 1751385600);   /* 12:00 EDT */
+	assert_int_equal(at_of(f, "ny-excel-8"), 1751367456); /* 06:57:36 EDT, not YYYYMMDD */
 	assert_int_equal(at_of(f, "ny-skipped"), 1741505400); /* 02:30 EST = 03:30 EDT */
 	assert_int_equal(at_of(f, "ny-twice"), 1762065000);   /* the later 01:30, EST */
 
@@ -940,6 +957,113 @@ static void test_erp_order_lines(void **state)
 	                    "no column is mapped to unit_price, which order lines need");
 }
 
+/* One SQL text's rows joined, for comparing two databases. */
+static char *rows_text(struct fixture *f, const char *sql)
+{
+	struct store_stmt *stmt = store_prepare(f->ctx.store, sql, NULL);
+	assert_non_null(stmt);
+	assert_int_equal(store_step(stmt, NULL), STORE_ROW);
+	char *text = strdup(store_col_text(stmt, 0) ? store_col_text(stmt, 0) : "");
+	store_done(stmt);
+	return text;
+}
+
+/* Orders and interactions through XLSX, whose numbers are binary doubles (9098.70 comes back
+ * as 9098.700000000001) and whose times have no zone (written as wall-clock times in the
+ * configured zone, read back in it): the same amounts, costs and instants. */
+static void test_round_trip_orders_and_interactions_xlsx(void **state)
+{
+	struct fixture *f = *state;
+	json_decref(import(f, "chinese_contacts_utf8.csv", NULL, 0));
+	json_decref(import_ok(f, "orders",
+	                      "单号,日期,手机,金额,成本\n"
+	                      "R-1,2025-03-03 09:15:07,13800138000,9098.70,73.15\n"
+	                      "R-2,2025-07-01 23:59:59,13800138000,0.10,0.20\n"
+	                      "R-3,2025-12-31,13800138000,1234567.89,1000000.01\n",
+	                      0));
+	json_decref(import_ok(
+	    f, "interactions",
+	    "时间,手机,渠道,方向,主题\n2025-03-03 09:15:07,13800138000,电话,呼入,a\n", 0));
+	static const char orders_sql[] =
+	    "SELECT group_concat(external_ref || '|' || amount_minor || '|' || cost_minor || '|' "
+	    "|| ordered_at, ' ') FROM (SELECT * FROM orders ORDER BY external_ref)";
+	static const char calls_sql[] =
+	    "SELECT group_concat(subject || '|' || occurred_at, ' ') FROM interactions";
+	char *orders = rows_text(f, orders_sql), *calls = rows_text(f, calls_sql);
+	assert_string_equal(orders, "R-1|909870|7315|1740964507 R-2|10|20|1751385599 "
+	                            "R-3|123456789|100000001|1767139200");
+	char out[2][160];
+	const struct record_kind *kinds_[2] = {&order_kind, &interaction_kind};
+	for (int i = 0; i < 2; i++) {
+		snprintf(out[i], sizeof out[i], "%s/out%d.xlsx", f->dir, i);
+		struct list_query lq = {.filters = json_object()};
+		struct gx_error err = {0};
+		assert_int_equal(
+		    exports_write(&f->ctx, kinds_[i], EXPORT_XLSX, &lq, out[i], NULL, &err), 0);
+		json_decref(lq.filters);
+	}
+	store_close(f->ctx.store);
+	assert_int_equal(open_db(f, "b.db"), 0);
+	json_decref(import(f, "chinese_contacts_utf8.csv", NULL, 0));
+	for (int i = 0; i < 2; i++) {
+		json_t *r = import(f, out[i], NULL, 0);
+		assert_int_equal(json_integer_value(json_object_get(r, "rejected")), 0);
+		json_decref(r);
+	}
+	char *orders_after = rows_text(f, orders_sql), *calls_after = rows_text(f, calls_sql);
+	assert_string_equal(orders_after, orders);
+	assert_string_equal(calls_after, calls);
+	free(orders);
+	free(calls);
+	free(orders_after);
+	free(calls_after);
+}
+
+/* Rows that name other rows: 上级 (reports to) is found among the file's rows whatever their
+ * order (managers are written first), by phone when given, else by name in the row's own
+ * company first; a name nobody has, or several have, rejects the row. 上级公司 likewise for
+ * accounts. Buying roles are read in Chinese. */
+static void test_links_between_rows(void **state)
+{
+	struct fixture *f = *state;
+	json_t *r = import_ok(
+	    f, "contacts", "姓名,手机,公司\n刘洋,13900000001,甲公司\n刘洋,13900000002,乙公司\n", 0);
+	assert_counts(r, 2, 0, 0, 0);
+	json_decref(r);
+	r = import_ok(f, "contacts",
+	              "姓名,手机,公司,部门,角色,上级,上级电话\n"
+	              "王芳,13800000001,鑫达科技,销售部,决策者,李强,\n"
+	              "陈晨,13800000004,鑫达科技,,使用者,王芳,\n"
+	              "李强,13800000002,鑫达科技,管理层,,,\n"
+	              "赵敏,13800000003,鑫达科技,,影响者,张三,\n"
+	              "周杰,13800000005,鑫达科技,,,刘洋,\n"
+	              "吴磊,13800000006,鑫达科技,,,刘洋,13900000002\n",
+	              0);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(r, "mapping"), "上级")),
+	    "reports_to");
+	assert_counts(r, 4, 0, 0, 2);
+	assert_reject(r, 0, 5, "上级", "no contact called \"张三\"");
+	assert_reject(r, 1, 6, "上级",
+	              "2 contacts are called \"刘洋\": a reports_to_phone column tells them apart");
+	json_decref(r);
+	assert_int_equal(count(f,
+	                       "SELECT COUNT(*) FROM contacts c JOIN contacts m ON m.id = "
+	                       "c.reports_to_id WHERE (c.name = '王芳' AND m.name = '李强' AND "
+	                       "c.department = '销售部' AND c.buying_role = 'decision_maker') OR "
+	                       "(c.name = '陈晨' AND m.name = '王芳' AND c.buying_role = 'user') "
+	                       "OR (c.name = '吴磊' AND m.name = '刘洋' AND m.phones LIKE "
+	                       "'%13900000002%')"),
+	                 3);
+	r = import_ok(f, "accounts", "公司名称,上级公司\n华东分公司,华东集团\n华东集团,\n", 0);
+	assert_counts(r, 2, 0, 0, 0);
+	json_decref(r);
+	assert_int_equal(count(f,
+	                       "SELECT COUNT(*) FROM accounts a JOIN accounts p ON p.id = "
+	                       "a.parent_id WHERE a.name = '华东分公司' AND p.name = '华东集团'"),
+	                 1);
+}
+
 /* tests/data/orders_erp_line_amounts.csv (UTF-8 with a BOM): a 金额 column that is each line's
  * amount, not the order's total. SO-1's amounts differ (one line discounted): their sum.
  * SO-2's are equal, but each is its own line's qty x price: their sum too. SO-3 has one line
@@ -1058,6 +1182,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_round_trip_csv, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_round_trip_xlsx, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_accounts_detected_and_updated, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_links_between_rows, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_round_trip_orders_and_interactions_xlsx, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_fast_path_counts_as_the_ordinary_path, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_call_log_interactions, setup, teardown),
