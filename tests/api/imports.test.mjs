@@ -170,7 +170,7 @@ test('exports: CSV with a filter, XLSX, vCard, and headers', async () => {
 	assert.equal(res.headers.get('content-disposition'), 'attachment; filename="contacts.csv"');
 	const csv = await res.text();
 	const lines = csv.replace(/^\uFEFF/, '').trim().split('\r\n');
-	assert.equal(lines[0], 'id,name,account,title,birthday,phones,emails,addresses,tags,consent,notes,owner,tier,created_at,updated_at');
+	assert.equal(lines[0], 'id,name,account,title,birthday,phones,emails,addresses,tags,consent,notes,owner,department,buying_role,reports_to,reports_to_phone,tier,created_at,updated_at');
 	assert.equal(lines.length, 3, 'the two Acme contacts');
 	const xlsx = await fetch(`${srv.url}/api/v1/exports/accounts?format=xlsx`, { headers: { authorization: `Bearer ${admin}` } });
 	assert.equal(xlsx.headers.get('content-type'), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');

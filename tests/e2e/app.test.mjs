@@ -325,7 +325,7 @@ test('lists: sort, filters (tier, tag, owner, days without contact), paging and 
 	assert.ok(csv.startsWith('\uFEFF'), 'BOM');
 	const lines = csv.slice(1).trimEnd().split('\r\n');
 	assert.equal(lines.length, 61, 'header and 60 rows');
-	assert.match(lines[0], /^id,name,account,title,birthday,phones,emails,addresses,tags,consent,notes,owner,tier,created_at,updated_at$/); // the server's export (issue 5)
+	assert.match(lines[0], /^id,name,account,title,birthday,phones,emails,addresses,tags,consent,notes,owner,department,buying_role,reports_to,reports_to_phone,tier,created_at,updated_at$/); // the server's export (issue 5)
 	await page.goto(`${srv.url}/contacts?q=${encodeURIComponent('张伟')}`);
 	await page.waitForSelector('#list-table tbody tr[data-id]');
 	const [d2] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
