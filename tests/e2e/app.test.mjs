@@ -330,7 +330,7 @@ test('lists: sort, filters (tier, tag, owner, days without contact), paging and 
 	await page.waitForSelector('#list-table tbody tr[data-id]');
 	const [d2] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
 	const csv2 = fs.readFileSync(await d2.path(), 'utf8');
-	assert.match(csv2, /张伟,北京华信科技有限公司,高级采购经理,1985-03-12,"mobile: 138 0013 8000; work: 010-6552 9988",work: wei\.zhang@huaxin\.example\.cn,.*"决策人; vip".*,admin,silver,/);
+	assert.match(csv2, /张伟,北京华信科技有限公司,高级采购经理,1985-03-12,"mobile: 138 0013 8000; work: 010-6552 9988",work: wei\.zhang@huaxin\.example\.cn,.*"决策人; vip".*,admin,,,,,silver,/);
 });
 
 test('escaping: a contact named like markup shows as text everywhere, no script runs', async () => {
