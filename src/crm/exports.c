@@ -435,9 +435,20 @@ static int vcard_row(struct exporter *x, const json_t *c)
 		}
 		vc_line(out, buf_text(&b) ? buf_text(&b) : "");
 	}
+	/* ORG: the company, then the department as its first unit. */
 	const char *account = lookup_text(x, "SELECT name FROM accounts WHERE id = ?",
-	                                  json_object_get(c, "account_id"));
-	vc_prop(out, &b, "ORG", account);
+	                                  json_object_get(c, "account_id")),
+	           *department = json_string_value(json_object_get(c, "department"));
+	if (account || department) {
+		b.len = 0;
+		buf_append(&b, "ORG:");
+		vc_escape(&b, account);
+		if (department) {
+			buf_append(&b, ";");
+			vc_escape(&b, department);
+		}
+		vc_line(out, buf_text(&b) ? buf_text(&b) : "");
+	}
 	vc_prop(out, &b, "TITLE", json_string_value(json_object_get(c, "title")));
 	const char *birthday = json_string_value(json_object_get(c, "birthday"));
 	if (birthday) {

@@ -286,8 +286,9 @@ static int detect_format(const struct import_options *opt, const char *data, siz
 
 /* vCards become rows of these columns; phones, emails and addresses in the forms the row
  * conversion reads ("mobile: +86...; work: ..." and a JSON list). */
-static const char *const vcard_columns[] = {"name",  "phones",   "emails", "addresses", "account",
-                                            "title", "birthday", "notes",  "tags"};
+static const char *const vcard_columns[] = {"name",    "phones",     "emails", "addresses",
+                                            "account", "department", "title",  "birthday",
+                                            "notes",   "tags"};
 
 struct vcard_sink {
 	struct table *t;
@@ -349,7 +350,7 @@ static int on_card(void *arg, const struct vcard *card)
 	struct vcard_sink *s = arg;
 	struct buf phones = {0}, emails = {0}, name = {0}, tags = {0};
 	json_t *addresses = json_array();
-	char *account = NULL, *title = NULL, *bday = NULL, *note = NULL;
+	char *account = NULL, *department = NULL, *title = NULL, *bday = NULL, *note = NULL;
 	for (size_t i = 0; i < card->nprops; i++) {
 		const struct vcard_prop *p = &card->props[i];
 		char *v = strdup(p->value);
@@ -385,7 +386,9 @@ static int on_card(void *arg, const struct vcard *card)
 				json_array_append(addresses, a);
 			json_decref(a);
 		} else if (strcmp(p->name, "ORG") == 0 && !account) {
-			vcard_split(v, ';', parts, 2);
+			/* The organisation, then its units: the first is the department. */
+			if (vcard_split(v, ';', parts, 3) > 1)
+				department = vcard_copy(parts[1]);
 			account = vcard_copy(parts[0]);
 		} else if (strcmp(p->name, "TITLE") == 0 && !title) {
 			vcard_split(v, '\0', parts, 1);
@@ -411,15 +414,23 @@ static int on_card(void *arg, const struct vcard *card)
 		free(v);
 	}
 	char *addr = json_array_size(addresses) ? json_dumps(addresses, JSON_COMPACT) : NULL;
-	const char *cells[] = {
-	    buf_text(&name), buf_text(&phones), buf_text(&emails), addr, account, title, bday, note,
-	    buf_text(&tags)};
+	const char *cells[] = {buf_text(&name),
+	                       buf_text(&phones),
+	                       buf_text(&emails),
+	                       addr,
+	                       account,
+	                       department,
+	                       title,
+	                       bday,
+	                       note,
+	                       buf_text(&tags)};
 	for (size_t i = 0; i < COUNT(cells); i++)
 		put_cell(s->t, cells[i]);
 	table_end_row(s->t, card->line);
 	free(addr);
 	json_decref(addresses);
 	free(account);
+	free(department);
 	free(title);
 	free(bday);
 	free(note);

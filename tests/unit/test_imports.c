@@ -214,8 +214,12 @@ static void test_vcards_of_three_versions(void **state)
 	                          "'老客户，喜欢喝茶。' AND json_array_length(phones) = 3"),
 	                 1);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM contacts WHERE name = '李娜'"), 1);
-	assert_int_equal(count(f, "SELECT COUNT(*) FROM contacts WHERE name = '陈志明' AND "
-	                          "birthday = '1978-11-02' AND tags = '[\"VIP\",\"Taiwan\"]'"),
+	/* ORG:台湾电子股份有限公司;业务部 — the company and its department. */
+	assert_int_equal(count(f,
+	                       "SELECT COUNT(*) FROM contacts c JOIN accounts a ON a.id = "
+	                       "c.account_id WHERE c.name = '陈志明' AND c.birthday = '1978-11-02' "
+	                       "AND c.tags = '[\"VIP\",\"Taiwan\"]' AND c.department = '业务部' "
+	                       "AND a.name = '台湾电子股份有限公司'"),
 	                 1);
 	assert_int_equal(
 	    count(f, "SELECT COUNT(*) FROM contacts WHERE name = '王芳' AND "
