@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "base/text.h"
 #include "crm/duplicates.h"
+#include "crm/records.h"
 
 enum plant { P_PHONE, P_EMAIL, P_TRADITIONAL, P_PINYIN, P_TYPO, P_SWAPPED, NPLANT };
 static const char *const plant_names[] = {"phone format", "email case", "traditional",
@@ -283,7 +284,7 @@ int main(int argc, char **argv)
 	}
 	store_commit(ctx.store, &err);
 	struct duplicates_scan_stats st = {0};
-	if (duplicates_scan(&ctx, &st, &err) < 0) {
+	if (duplicates_scan(&ctx, &contact_kind, &st, &err) < 0) {
 		fprintf(stderr, "scan: %s\n", err.message);
 		return 4;
 	}
@@ -302,7 +303,7 @@ int main(int argc, char **argv)
 		hits += ok;
 	}
 	printf("contacts %lld, planted %ld, keys %lld, pairs compared %lld, big blocks %lld\n",
-	       (long long)st.contacts, made, (long long)st.keys, (long long)st.compared,
+	       (long long)st.records, made, (long long)st.keys, (long long)st.compared,
 	       (long long)st.big_blocks);
 	printf("scan %.1f s (read, build, block, score, store), candidate pairs %lld\n", st.seconds,
 	       (long long)st.pairs);

@@ -64,10 +64,14 @@ static const struct command {
      "       [-o FILE]",
      "Export records (all, or those matching --q) to CSV, XLSX or, for contacts, vCard 4.0,\n"
      "in the columns `guanxi import` reads back. Writes to standard output without -o."},
-    {"duplicates", cmd_duplicates, "duplicates [scan] [--limit N] [--format json]",
-     "List likely duplicate contacts, best first, with their score and reasons (the same phone\n"
-     "or email, the same name in any script or pinyin, a similar name, the same company or\n"
-     "address). `scan` first rescans the whole database (on two threads). Exit 1 when none."},
+    {"duplicates", cmd_duplicates,
+     "duplicates [scan] [--kind contact|account] [--limit N] [--format json]",
+     "List likely duplicate contacts (or with --kind account, accounts), best first, with their\n"
+     "score and reasons: for contacts the same phone or email, the same name in any script or\n"
+     "pinyin, a similar name, the same company or address; for accounts the same company name\n"
+     "without its legal form (华为技术有限公司 = 華為技術), in pinyin, similar, or the same\n"
+     "website. `scan` first rescans the whole database, the --kind given or both. Exit 1 when\n"
+     "none."},
     {"merge", cmd_merge,
      "merge SURVIVOR MERGED [--kind contact|account] [--format json]\n"
      "       guanxi merge --undo MERGE_ID",

@@ -17,14 +17,68 @@ static const char *name_of(const json_t *record)
 	return s ? s : "-";
 }
 
+/* --kind: contact (the default) or account; NULL for anything else. */
+static const struct record_kind *kind_flag(const struct cli *cli)
+{
+	const char *name = cli_flag(cli, "kind");
+	if (!name || strcmp(name, "contact") == 0)
+		return &contact_kind;
+	return strcmp(name, "account") == 0 ? &account_kind : NULL;
+}
+
+/* Scans one kind, or both without --kind; the figures go to standard error. */
+static int scan_kinds(struct cli *cli, struct crm_ctx *ctx, struct gx_error *err)
+{
+	const struct record_kind *kinds[] = {&contact_kind, &account_kind};
+	for (int i = 0; i < 2; i++) {
+		if (cli_flag(cli, "kind") && kind_flag(cli) != kinds[i])
+			continue;
+		struct duplicates_scan_stats s = {0};
+		int rc = duplicates_scan(ctx, kinds[i], &s, err);
+		if (rc < 0)
+			return rc;
+		fprintf(stderr,
+		        "scanned %lld %ss: %lld pairs compared, %lld candidate pairs, "
+		        "%lld large blocks, %.1f s\n",
+		        (long long)s.records, kinds[i]->entity, (long long)s.compared,
+		        (long long)s.pairs, (long long)s.big_blocks, s.seconds);
+	}
+	return 0;
+}
+
+static void print_pairs(const json_t *data)
+{
+	size_t i;
+	json_t *row;
+	json_array_foreach(data, i, row)
+	{
+		const json_t *a = json_object_get(row, "a"), *b = json_object_get(row, "b");
+		printf("%3lld  %-8lld %s  ~  %-8lld %s  (",
+		       (long long)json_integer_value(json_object_get(row, "score")),
+		       (long long)json_integer_value(json_object_get(a, "id")), name_of(a),
+		       (long long)json_integer_value(json_object_get(b, "id")), name_of(b));
+		size_t j;
+		json_t *r;
+		json_array_foreach(json_object_get(row, "reasons"), j, r)
+		{
+			printf("%s%s", j ? ", " : "",
+			       json_string_value(json_object_get(r, "code")));
+		}
+		printf(")\n");
+	}
+}
+
 int cmd_duplicates(struct cli *cli)
 {
 	long limit = 20;
 	const char *scan = cli_flag(cli, "scan");
+	const struct record_kind *kind = kind_flag(cli);
 	if (cli->nwords > 1 || (cli->nwords == 1 && strcmp(cli->words[0], "scan") != 0) ||
 	    cli_number_flag(cli, "limit", 1, 500, &limit) < 0 ||
-	    (scan && strcmp(scan, "yes") != 0)) {
-		fprintf(stderr, "guanxi duplicates: [scan] [--limit 1..500] (see --help)\n");
+	    (scan && strcmp(scan, "yes") != 0) || !kind) {
+		fprintf(stderr,
+		        "guanxi duplicates: [scan] [--kind contact|account] [--limit 1..500] "
+		        "(see --help)\n");
 		return EXIT_USAGE;
 	}
 	struct crm_ctx ctx;
@@ -32,49 +86,21 @@ int cmd_duplicates(struct cli *cli)
 	if (code != EXIT_OK)
 		return code;
 	struct gx_error err = {0};
-	int rc = 0;
-	if (cli->nwords == 1 || scan) {
-		struct duplicates_scan_stats s = {0};
-		rc = duplicates_scan(&ctx, &s, &err);
-		if (rc == 0)
-			fprintf(stderr,
-			        "scanned %lld contacts: %lld pairs compared, %lld candidate pairs, "
-			        "%lld large blocks, %.1f s\n",
-			        (long long)s.contacts, (long long)s.compared, (long long)s.pairs,
-			        (long long)s.big_blocks, s.seconds);
-	}
+	int rc = cli->nwords == 1 || scan ? scan_kinds(cli, &ctx, &err) : 0;
 	json_t *out = NULL;
 	if (rc == 0)
-		rc = duplicates_list(&ctx, (int)limit, NULL, 0, &out, &err);
+		rc = duplicates_list(&ctx, kind, (int)limit, NULL, 0, &out, &err);
 	cli_close(&ctx);
 	if (rc < 0)
 		return cli_fail(&err);
 	json_t *data = json_object_get(out, "data");
 	if (cli_wants_json(cli))
 		cli_print_json(out);
-	else {
-		size_t i;
-		json_t *row;
-		json_array_foreach(data, i, row)
-		{
-			const json_t *a = json_object_get(row, "a"), *b = json_object_get(row, "b");
-			printf("%3lld  %-8lld %s  ~  %-8lld %s  (",
-			       (long long)json_integer_value(json_object_get(row, "score")),
-			       (long long)json_integer_value(json_object_get(a, "id")), name_of(a),
-			       (long long)json_integer_value(json_object_get(b, "id")), name_of(b));
-			size_t j;
-			json_t *r;
-			json_array_foreach(json_object_get(row, "reasons"), j, r)
-			{
-				printf("%s%s", j ? ", " : "",
-				       json_string_value(json_object_get(r, "code")));
-			}
-			printf(")\n");
-		}
-	}
+	else
+		print_pairs(data);
 	code = json_array_size(data) ? EXIT_OK : EXIT_NOTHING;
 	if (!json_array_size(data) && !cli_wants_json(cli))
-		fprintf(stderr, "no likely duplicates%s\n",
+		fprintf(stderr, "no likely duplicate %ss%s\n", kind->entity,
 		        cli->nwords || scan ? "" : " (run `guanxi duplicates scan` first)");
 	json_decref(out);
 	return code;
@@ -83,13 +109,8 @@ int cmd_duplicates(struct cli *cli)
 int cmd_merge(struct cli *cli)
 {
 	int64_t survivor = 0, merged = 0, undo = 0;
-	const char *kind_name = cli_flag(cli, "kind");
 	const char *undo_text = cli_flag(cli, "undo");
-	const struct record_kind *kind = &contact_kind;
-	if (kind_name && strcmp(kind_name, "account") == 0)
-		kind = &account_kind;
-	else if (kind_name && strcmp(kind_name, "contact") != 0)
-		kind = NULL;
+	const struct record_kind *kind = kind_flag(cli);
 	int ok =
 	    kind && (undo_text ? cli->nwords == 0 && cli_parse_id(undo_text, &undo) == 0
 	                       : cli->nwords == 2 && cli_parse_id(cli->words[0], &survivor) == 0 &&
@@ -172,7 +193,6 @@ int cmd_quality(struct cli *cli)
 	}
 	const json_t *contacts = json_object_get(out, "contacts");
 	const json_t *invalid = json_object_get(contacts, "invalid");
-	const json_t *dups = json_object_get(out, "duplicates");
 	printf("stale means no interaction in %ld months\n", months);
 	print_section("contacts", contacts);
 	print_section("accounts", json_object_get(out, "accounts"));
@@ -180,10 +200,14 @@ int cmd_quality(struct cli *cli)
 	       (long long)json_integer_value(json_object_get(invalid, "phones")),
 	       (long long)json_integer_value(json_object_get(invalid, "emails")),
 	       (long long)json_integer_value(json_object_get(invalid, "birthdays")));
-	printf("duplicates: %lld pairs in %lld clusters (%lld contacts)\n",
-	       (long long)json_integer_value(json_object_get(dups, "pairs")),
-	       (long long)json_integer_value(json_object_get(dups, "clusters")),
-	       (long long)json_integer_value(json_object_get(dups, "records")));
+	for (int i = 0; i < 2; i++) {
+		const char *section = i ? "accounts" : "contacts";
+		const json_t *dups = json_object_get(json_object_get(out, section), "duplicates");
+		printf("duplicate %s: %lld pairs in %lld clusters (%lld %s)\n", section,
+		       (long long)json_integer_value(json_object_get(dups, "pairs")),
+		       (long long)json_integer_value(json_object_get(dups, "clusters")),
+		       (long long)json_integer_value(json_object_get(dups, "records")), section);
+	}
 	printf("%-20s %9s %9s %11s %8s %8s\n", "owner", "contacts", "stale", "unreachable",
 	       "bad tel", "bad mail");
 	size_t i;

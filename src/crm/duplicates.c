@@ -1,11 +1,14 @@
-/* duplicates.c — duplicate contacts: one scoring rule (score_people) used by the whole-database
- * scan, the entry-time check and duplicates_compare, so they never disagree.
- * The scan reads every contact once, turns each into a compact struct person (hashes of its
- * phones, emails, name forms and address; its name tokens), makes blocking keys (phone, email,
- * company, address), sorts the keys and scores the pairs inside each block on two threads.
- * Every rule that reaches the threshold needs one of those four shared, so the blocks lose no
- * candidate; a block larger than BLOCK_CAP (a switchboard number, a big company) is compared
- * only within its name sub-blocks. Relies on base/text for folding and pinyin. */
+/* duplicates.c — duplicate contacts, and what both kinds share. One scoring rule per kind
+ * (score_people here, score_companies in account_duplicates.c) used by the whole-database scan,
+ * the entry-time check and the compare functions, so they never disagree; the list, dismissal,
+ * clusters and the stored pairs are the same for both kinds (duplicate_pairs.kind tells them
+ * apart).
+ * The contact scan reads every contact once, turns each into a compact struct person (hashes of
+ * its phones, emails, name forms and address; its name tokens), makes blocking keys (phone,
+ * email, company, address), sorts the keys and scores the pairs inside each block on two
+ * threads. Every rule that reaches the threshold needs one of those four shared, so the blocks
+ * lose no candidate; a block larger than BLOCK_CAP (a switchboard number, a big company) is
+ * compared only within its name sub-blocks. Relies on base/text for folding and pinyin. */
 #include "crm/duplicates.h"
 
 #include <pthread.h>
@@ -18,18 +21,17 @@
 #include "base/clock.h"
 #include "base/phone.h"
 #include "base/text.h"
+#include "crm/account_duplicates.h"
+#include "crm/duplicates_internal.h"
 #include "crm/records.h"
 #include "crm/search.h"
 #include "crm/sql.h"
 
 #define TOKENS_BYTES 64
-#define TOKENS_MAX 6
 #define PHONES_MAX 4
 #define EMAILS_MAX 3
 #define BLOCK_CAP 200
 #define SCAN_THREADS 2
-
-enum script { SCRIPT_CJK = 1, SCRIPT_LATIN = 2 };
 
 /* What scoring needs of a contact; hashes are 0 when the value is absent. */
 struct person {
@@ -60,15 +62,9 @@ enum reason {
 	R_ADDRESS = 1 << 10,
 };
 
-/* Points are fixed per reason, so a score is the sum of its reasons (clamped to 0..100). Name
- * alone (at most 40) never reaches the threshold: it needs a shared phone, email, company or
+/* Name alone (at most 40) never reaches the threshold: it needs a shared phone, email, company or
  * address, which is what makes blocking on those four complete. */
-static const struct {
-	unsigned bit;
-	const char *code;
-	int points;
-	const char *text;
-} reason_table[] = {
+static const struct dup_reason reason_table[] = {
     {R_PHONE, "same_phone", 40, "same phone number"},
     {R_EMAIL, "same_email", 45, "same email address"},
     {R_SAME_NAME, "same_name", 40, "same name (case, width, simplified/traditional ignored)"},
@@ -81,65 +77,40 @@ static const struct {
     {R_ACCOUNT, "same_company", 20, "same company"},
     {R_ADDRESS, "same_address", 20, "same address"},
 };
-#define NREASONS (sizeof reason_table / sizeof reason_table[0])
+static const struct dup_rule contact_rule = {reason_table,
+                                             sizeof reason_table / sizeof reason_table[0]};
 
-static int reason_points(unsigned bits)
+int dup_points(const struct dup_rule *rule, unsigned bits)
 {
 	int score = 0;
-	for (size_t i = 0; i < NREASONS; i++)
-		if (bits & reason_table[i].bit)
-			score += reason_table[i].points;
+	for (size_t i = 0; i < rule->nreasons; i++)
+		if (bits & rule->reasons[i].bit)
+			score += rule->reasons[i].points;
 	return score < 0 ? 0 : score > 100 ? 100 : score;
 }
 
-static json_t *reasons_json(unsigned bits)
+json_t *dup_reasons_json(const struct dup_rule *rule, unsigned bits)
 {
 	json_t *list = json_array();
-	for (size_t i = 0; i < NREASONS; i++)
-		if (bits & reason_table[i].bit)
-			json_array_append_new(list, json_pack("{s:s, s:i, s:s}", "code",
-			                                      reason_table[i].code, "points",
-			                                      reason_table[i].points, "text",
-			                                      reason_table[i].text));
-	return list;
-}
-
-/* ---- hashing ------------------------------------------------------------------------- */
-
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x ? x : 1; /* 0 means "absent" */
-}
-
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
+	for (size_t i = 0; i < rule->nreasons; i++) {
+		const struct dup_reason *r = &rule->reasons[i];
+		if (bits & r->bit)
+			json_array_append_new(list,
+			                      json_pack("{s:s, s:i, s:s}", "code", r->code,
+			                                "points", r->points, "text", r->text));
 	}
-	return mix(h);
-}
-
-static uint64_t hash_text(const char *s)
-{
-	return s && *s ? hash_bytes(s, strlen(s)) : 0;
+	return list;
 }
 
 /* ---- building a person ---------------------------------------------------------------- */
 
-static int is_cjk(int32_t cp)
+int dup_is_cjk(int32_t cp)
 {
 	return (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x4E00 && cp <= 0x9FFF) ||
 	       (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x3134F);
 }
 
-static int is_word(int32_t cp)
+int dup_is_word(int32_t cp)
 {
 	switch (utf8proc_category(cp)) {
 	case UTF8PROC_CATEGORY_LU:
@@ -153,16 +124,11 @@ static int is_word(int32_t cp)
 	}
 }
 
-struct tokens {
-	char *list[TOKENS_MAX];
-	int n;
-};
-
 /* Adds the pinyin of text (one CJK character, or one Latin word) as a token. */
-static void add_token(struct tokens *t, const char *bytes, size_t len)
+static void add_token(struct dup_tokens *t, const char *bytes, size_t len)
 {
 	char piece[128];
-	if (len == 0 || len >= sizeof piece || t->n == TOKENS_MAX)
+	if (len == 0 || len >= sizeof piece || t->n == DUP_TOKENS_MAX)
 		return;
 	memcpy(piece, bytes, len);
 	piece[len] = '\0';
@@ -174,9 +140,7 @@ static void add_token(struct tokens *t, const char *bytes, size_t len)
 	free(initials);
 }
 
-/* Name tokens: each Chinese character its pinyin syllable, each Latin word folded to [a-z0-9].
- * Sets *script to the scripts seen. */
-static void name_tokens(const char *name, struct tokens *t, uint8_t *script)
+void dup_name_tokens(const char *name, struct dup_tokens *t, uint8_t *script)
 {
 	const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)name;
 	size_t len = strlen(name), at = 0, word = 0, word_len = 0;
@@ -188,23 +152,55 @@ static void name_tokens(const char *name, struct tokens *t, uint8_t *script)
 		    at < len ? utf8proc_iterate(s + at, (utf8proc_ssize_t)(len - at), &cp) : 1;
 		if (n <= 0)
 			break;
-		if (at < len && !is_cjk(cp) && is_word(cp)) {
+		if (at < len && !dup_is_cjk(cp) && dup_is_word(cp)) {
 			if (!word_len)
 				word = at;
 			word_len += (size_t)n;
 		} else {
 			if (word_len) {
 				add_token(t, name + word, word_len);
-				*script |= SCRIPT_LATIN;
+				*script |= DUP_SCRIPT_LATIN;
 			}
 			word_len = 0;
-			if (at < len && is_cjk(cp)) {
+			if (at < len && dup_is_cjk(cp)) {
 				add_token(t, name + at, (size_t)n);
-				*script |= SCRIPT_CJK;
+				*script |= DUP_SCRIPT_CJK;
 			}
 		}
 		at += (size_t)n;
 	}
+}
+
+void dup_tokens_free(struct dup_tokens *t)
+{
+	for (int i = 0; i < t->n; i++)
+		free(t->list[i]);
+	t->n = 0;
+}
+
+int dup_pack_tokens(const struct dup_tokens *t, char *packed, size_t size)
+{
+	size_t used = 0;
+	int n = 0;
+	for (; n < t->n; n++) {
+		size_t len = strlen(t->list[n]);
+		if (used + len + 1 > size)
+			break;
+		memcpy(packed + used, t->list[n], len + 1);
+		used += len + 1;
+	}
+	return n;
+}
+
+int dup_packed_share(const char *a, int na, const char *b, int nb)
+{
+	for (int i = 0; i < na; i++, a += strlen(a) + 1) {
+		const char *tb = b;
+		for (int j = 0; j < nb; j++, tb += strlen(tb) + 1)
+			if (strcmp(a, tb) == 0)
+				return 1;
+	}
+	return 0;
 }
 
 static int compare_strings(const void *a, const void *b)
@@ -222,22 +218,14 @@ static void person_set_name(struct person *p, const char *name)
 	if (!name)
 		return;
 	char *folded = text_fold(name);
-	p->folded = hash_text(folded);
+	p->folded = dup_hash_text(folded);
 	free(folded);
-	struct tokens t;
-	name_tokens(name, &t, &p->script);
+	struct dup_tokens t;
+	dup_name_tokens(name, &t, &p->script);
 	/* Tokens in written order (for the fuzzy comparison), the keys from the sorted ones. */
-	size_t used = 0;
-	for (int i = 0; i < t.n; i++) {
-		size_t len = strlen(t.list[i]);
-		if (used + len + 1 > TOKENS_BYTES)
-			break;
-		memcpy(p->tokens + used, t.list[i], len + 1);
-		used += len + 1;
-		p->ntokens++;
-	}
+	p->ntokens = (uint8_t)dup_pack_tokens(&t, p->tokens, sizeof p->tokens);
 	qsort(t.list, (size_t)t.n, sizeof t.list[0], compare_strings);
-	char joined[256], letters[256], initials[TOKENS_MAX + 1];
+	char joined[256], letters[256], initials[DUP_TOKENS_MAX + 1];
 	size_t jl = 0, ll = 0;
 	for (int i = 0; i < t.n; i++) {
 		size_t len = strlen(t.list[i]);
@@ -253,14 +241,14 @@ static void person_set_name(struct person *p, const char *name)
 	}
 	qsort(letters, ll, 1, compare_chars);
 	qsort(initials, (size_t)t.n, 1, compare_chars);
-	p->sorted = jl ? hash_bytes(joined, jl) : 0;
-	p->letters = ll ? hash_bytes(letters, ll) : 0;
-	p->initials = t.n ? hash_bytes(initials, (size_t)t.n) : 0;
+	p->sorted = jl ? dup_hash_bytes(joined, jl) : 0;
+	p->letters = ll ? dup_hash_bytes(letters, ll) : 0;
+	p->initials = t.n ? dup_hash_bytes(initials, (size_t)t.n) : 0;
 }
 
 static void person_add_phone(struct person *p, const char *e164)
 {
-	uint64_t h = hash_text(e164);
+	uint64_t h = dup_hash_text(e164);
 	if (!h || p->nphones == PHONES_MAX)
 		return;
 	for (int i = 0; i < p->nphones; i++)
@@ -281,7 +269,7 @@ static void person_add_email(struct person *p, const char *address)
 		if ((unsigned char)*c > ' ')
 			folded[n++] = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
 	folded[n] = '\0';
-	uint64_t h = hash_text(folded);
+	uint64_t h = dup_hash_text(folded);
 	if (!h)
 		return;
 	for (int i = 0; i < p->nemails; i++)
@@ -297,7 +285,7 @@ static void person_set_address(struct person *p, const char *street, const char 
 	if (s && *s) {
 		char text[512];
 		snprintf(text, sizeof text, "%s|%s", s, c ? c : "");
-		p->address = hash_text(text);
+		p->address = dup_hash_text(text);
 	}
 	free(s);
 	free(c);
@@ -373,18 +361,21 @@ static int split_tokens(const struct person *p, const char **list)
 	return p->ntokens;
 }
 
+int dup_is_typo(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), shorter = la < lb ? la : lb;
+	return shorter >= 3 && edit_distance(a, b) <= (shorter >= 7 ? 2 : 1);
+}
+
 enum match { M_NONE, M_EXACT, M_INITIAL, M_TYPO };
 
 static enum match token_match(const char *s, const char *l, enum match want)
 {
-	size_t ls = strlen(s), ll = strlen(l), shorter = ls < ll ? ls : ll;
+	size_t ls = strlen(s), ll = strlen(l);
 	switch (want) {
 	case M_EXACT: return strcmp(s, l) == 0 ? M_EXACT : M_NONE;
 	case M_INITIAL: return (ls == 1 || ll == 1) && s[0] == l[0] ? M_INITIAL : M_NONE;
-	case M_TYPO:
-		if (shorter < 3)
-			return M_NONE;
-		return edit_distance(s, l) <= (shorter >= 7 ? 2 : 1) ? M_TYPO : M_NONE;
+	case M_TYPO: return dup_is_typo(s, l) ? M_TYPO : M_NONE;
 	default: return M_NONE;
 	}
 }
@@ -394,11 +385,11 @@ static enum match token_match(const char *s, const char *l, enum match want)
  * within a typo; the longer may have one token more (a middle name). */
 static unsigned fuzzy_name(const struct person *a, const struct person *b)
 {
-	const char *ta[TOKENS_MAX], *tb[TOKENS_MAX];
+	const char *ta[DUP_TOKENS_MAX], *tb[DUP_TOKENS_MAX];
 	int na = split_tokens(a, ta), nb = split_tokens(b, tb);
 	const char **s = na <= nb ? ta : tb, **l = na <= nb ? tb : ta;
 	int ns = na <= nb ? na : nb, nl = na <= nb ? nb : na;
-	int s_kind[TOKENS_MAX] = {0}, l_used[TOKENS_MAX] = {0}, count[4] = {0}, common = 0;
+	int s_kind[DUP_TOKENS_MAX] = {0}, l_used[DUP_TOKENS_MAX] = {0}, count[4] = {0}, common = 0;
 	for (int i = 0; i < ns; i++)
 		for (int j = 0; j < nl; j++)
 			common += strcmp(s[i], l[j]) == 0;
@@ -427,23 +418,17 @@ static unsigned name_reasons(const struct person *a, const struct person *b)
 		return 0;
 	if (a->folded && a->folded == b->folded)
 		return R_SAME_NAME;
-	int cjk_only = a->script == SCRIPT_CJK && b->script == SCRIPT_CJK;
+	int cjk_only = a->script == DUP_SCRIPT_CJK && b->script == DUP_SCRIPT_CJK;
 	if (a->sorted == b->sorted || a->letters == b->letters) {
 		if (cjk_only)
 			return R_SOUND_ALIKE;
-		if ((a->script & SCRIPT_CJK) != (b->script & SCRIPT_CJK))
+		if ((a->script & DUP_SCRIPT_CJK) != (b->script & DUP_SCRIPT_CJK))
 			return R_PINYIN;
 		return R_REORDERED;
 	}
-	if (cjk_only) {
-		const char *ta[TOKENS_MAX], *tb[TOKENS_MAX];
-		int na = split_tokens(a, ta), nb = split_tokens(b, tb);
-		for (int i = 0; i < na; i++)
-			for (int j = 0; j < nb; j++)
-				if (strcmp(ta[i], tb[j]) == 0)
-					return 0;
-		return R_DIFFERENT;
-	}
+	if (cjk_only)
+		return dup_packed_share(a->tokens, a->ntokens, b->tokens, b->ntokens) ? 0
+		                                                                      : R_DIFFERENT;
 	return fuzzy_name(a, b);
 }
 
@@ -459,7 +444,7 @@ static unsigned score_people(const struct person *a, const struct person *b, int
 		bits |= R_ACCOUNT;
 	if (a->address && a->address == b->address)
 		bits |= R_ADDRESS;
-	*score = reason_points(bits);
+	*score = dup_points(&contact_rule, bits);
 	return bits;
 }
 
@@ -471,15 +456,15 @@ int duplicates_compare(const json_t *a, const json_t *b, json_t **reasons)
 	int score;
 	unsigned bits = score_people(&pa, &pb, &score);
 	if (reasons)
-		*reasons = reasons_json(bits);
+		*reasons = dup_reasons_json(&contact_rule, bits);
 	return score;
 }
 
 char *duplicates_name_key(const char *name)
 {
-	struct tokens t;
+	struct dup_tokens t;
 	uint8_t script;
-	name_tokens(name ? name : "", &t, &script);
+	dup_name_tokens(name ? name : "", &t, &script);
 	struct buf b = {0};
 	for (int i = 0; i < t.n; i++) {
 		buf_append(&b, t.list[i]);
@@ -498,30 +483,12 @@ struct raw {
 	size_t name, phones, emails, street, city; /* offsets into the arena; 0: absent */
 };
 
-struct key {
-	uint64_t hash;
-	uint32_t person;
-	uint32_t pad;
-};
-
-struct pair {
-	uint32_t a, b; /* person indexes, a < b */
-	uint32_t reasons;
-	int32_t score;
-};
-
-struct pairs {
-	struct pair *data;
-	size_t len, cap;
-	int failed;
-};
-
 struct scan {
 	struct person *people;
 	size_t n;
 	const struct raw *raw;
 	const char *arena;
-	struct key *keys;
+	struct dup_key *keys;
 	size_t nkeys;
 	size_t *blocks; /* start of each block in keys; blocks[nblocks] == nkeys */
 	size_t nblocks;
@@ -532,14 +499,14 @@ struct scan {
 struct worker {
 	struct scan *scan;
 	size_t lo, hi; /* people to build */
-	struct pairs pairs;
+	struct dup_pairs pairs;
 };
 
-static void pairs_push(struct pairs *p, uint32_t a, uint32_t b, unsigned reasons, int score)
+void dup_pairs_push(struct dup_pairs *p, uint32_t a, uint32_t b, unsigned reasons, int score)
 {
 	if (p->len == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 1024;
-		struct pair *d = realloc(p->data, cap * sizeof *d);
+		struct dup_pair *d = realloc(p->data, cap * sizeof *d);
 		if (!d) {
 			p->failed = 1;
 			return;
@@ -547,7 +514,7 @@ static void pairs_push(struct pairs *p, uint32_t a, uint32_t b, unsigned reasons
 		p->data = d;
 		p->cap = cap;
 	}
-	p->data[p->len++] = (struct pair){a < b ? a : b, a < b ? b : a, reasons, score};
+	p->data[p->len++] = (struct dup_pair){a < b ? a : b, a < b ? b : a, reasons, score};
 }
 
 static const char *arena_text(const struct scan *s, size_t off)
@@ -582,7 +549,7 @@ static void *build_people(void *arg)
 	return NULL;
 }
 
-static void compare_pair(struct scan *s, struct pairs *out, uint32_t a, uint32_t b)
+static void compare_pair(struct scan *s, struct dup_pairs *out, uint32_t a, uint32_t b)
 {
 	if (a == b)
 		return;
@@ -590,20 +557,21 @@ static void compare_pair(struct scan *s, struct pairs *out, uint32_t a, uint32_t
 	unsigned bits = score_people(&s->people[a], &s->people[b], &score);
 	atomic_fetch_add(&s->compared, 1);
 	if (score >= DUPLICATES_THRESHOLD)
-		pairs_push(out, a, b, bits, score);
+		dup_pairs_push(out, a, b, bits, score);
 }
 
 static int compare_key_hash(const void *x, const void *y)
 {
-	uint64_t a = ((const struct key *)x)->hash, b = ((const struct key *)y)->hash;
+	uint64_t a = ((const struct dup_key *)x)->hash, b = ((const struct dup_key *)y)->hash;
 	return a < b ? -1 : a > b;
 }
 
 /* A block over the cap: compare only people whose names share the letters key or the
  * initials key (reordering keeps the letters, typos keep the initials). */
-static void compare_big_block(struct scan *s, struct pairs *out, const struct key *k, size_t m)
+static void compare_big_block(struct scan *s, struct dup_pairs *out, const struct dup_key *k,
+                              size_t m)
 {
-	struct key *sub = malloc(m * sizeof *sub);
+	struct dup_key *sub = malloc(m * sizeof *sub);
 	if (!sub) {
 		out->failed = 1;
 		return;
@@ -611,8 +579,8 @@ static void compare_big_block(struct scan *s, struct pairs *out, const struct ke
 	atomic_fetch_add(&s->big_blocks, 1);
 	for (int which = 0; which < 2; which++) {
 		for (size_t i = 0; i < m; i++) {
-			const struct person *p = &s->people[k[i].person];
-			sub[i] = (struct key){which ? p->initials : p->letters, k[i].person, 0};
+			const struct person *p = &s->people[k[i].item];
+			sub[i] = (struct dup_key){which ? p->initials : p->letters, k[i].item, 0};
 		}
 		qsort(sub, m, sizeof *sub, compare_key_hash);
 		for (size_t lo = 0, hi; lo < m; lo = hi) {
@@ -622,7 +590,7 @@ static void compare_big_block(struct scan *s, struct pairs *out, const struct ke
 				continue;
 			for (size_t i = lo; i < hi; i++)
 				for (size_t j = i + 1; j < hi; j++)
-					compare_pair(s, out, sub[i].person, sub[j].person);
+					compare_pair(s, out, sub[i].item, sub[j].item);
 		}
 	}
 	free(sub);
@@ -638,7 +606,7 @@ static void *compare_blocks(void *arg)
 			break;
 		size_t last = first + 256 < s->nblocks ? first + 256 : s->nblocks;
 		for (size_t b = first; b < last; b++) {
-			const struct key *k = s->keys + s->blocks[b];
+			const struct dup_key *k = s->keys + s->blocks[b];
 			size_t m = s->blocks[b + 1] - s->blocks[b];
 			if (m > BLOCK_CAP) {
 				compare_big_block(s, &w->pairs, k, m);
@@ -646,23 +614,23 @@ static void *compare_blocks(void *arg)
 			}
 			for (size_t i = 0; i < m; i++)
 				for (size_t j = i + 1; j < m; j++)
-					compare_pair(s, &w->pairs, k[i].person, k[j].person);
+					compare_pair(s, &w->pairs, k[i].item, k[j].item);
 		}
 	}
 	return NULL;
 }
 
 /* LSD radix sort on the 64-bit hash, 16 bits a pass. */
-static int sort_keys(struct key *keys, size_t n)
+int dup_sort_keys(struct dup_key *keys, size_t n)
 {
-	struct key *tmp = malloc(n * sizeof *tmp);
+	struct dup_key *tmp = malloc(n * sizeof *tmp);
 	size_t *count = calloc(65536, sizeof *count);
 	if (!tmp || !count) {
 		free(tmp);
 		free(count);
 		return -1;
 	}
-	struct key *from = keys, *to = tmp;
+	struct dup_key *from = keys, *to = tmp;
 	for (int shift = 0; shift < 64; shift += 16) {
 		memset(count, 0, 65536 * sizeof *count);
 		for (size_t i = 0; i < n; i++)
@@ -675,7 +643,7 @@ static int sort_keys(struct key *keys, size_t n)
 		}
 		for (size_t i = 0; i < n; i++)
 			to[count[(from[i].hash >> shift) & 0xFFFF]++] = from[i];
-		struct key *t = from;
+		struct dup_key *t = from;
 		from = to;
 		to = t;
 	}
@@ -701,16 +669,17 @@ static int make_keys(struct scan *s)
 		uint32_t idx = (uint32_t)i;
 		/* The kind of key is mixed in, so a phone never shares a block with an email. */
 		for (int j = 0; j < p->nphones; j++)
-			s->keys[k++] = (struct key){mix(p->phones[j] ^ 0x1111), idx, 0};
+			s->keys[k++] = (struct dup_key){dup_mix(p->phones[j] ^ 0x1111), idx, 0};
 		for (int j = 0; j < p->nemails; j++)
-			s->keys[k++] = (struct key){mix(p->emails[j] ^ 0x2222), idx, 0};
+			s->keys[k++] = (struct dup_key){dup_mix(p->emails[j] ^ 0x2222), idx, 0};
 		if (p->account_id)
-			s->keys[k++] = (struct key){mix((uint64_t)p->account_id ^ 0x3333), idx, 0};
+			s->keys[k++] =
+			    (struct dup_key){dup_mix((uint64_t)p->account_id ^ 0x3333), idx, 0};
 		if (p->address)
-			s->keys[k++] = (struct key){mix(p->address ^ 0x4444), idx, 0};
+			s->keys[k++] = (struct dup_key){dup_mix(p->address ^ 0x4444), idx, 0};
 	}
 	s->nkeys = k;
-	if (sort_keys(s->keys, k) < 0)
+	if (dup_sort_keys(s->keys, k) < 0)
 		return -1;
 	/* Blocks of two or more. */
 	size_t nb = 0;
@@ -742,10 +711,22 @@ static int make_keys(struct scan *s)
 
 static int compare_pairs(const void *x, const void *y)
 {
-	const struct pair *a = x, *b = y;
+	const struct dup_pair *a = x, *b = y;
 	if (a->a != b->a)
 		return a->a < b->a ? -1 : 1;
 	return a->b < b->b ? -1 : a->b > b->b;
+}
+
+size_t dup_pairs_unique(struct dup_pair *pairs, size_t n)
+{
+	if (n < 2)
+		return n;
+	qsort(pairs, n, sizeof *pairs, compare_pairs);
+	size_t unique = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!unique || compare_pairs(&pairs[unique - 1], &pairs[i]) != 0)
+			pairs[unique++] = pairs[i];
+	return unique;
 }
 
 static const char read_sql[] =
@@ -809,41 +790,50 @@ static int read_contacts(struct crm_ctx *ctx, struct raw **out, size_t *n, struc
 	return 0;
 }
 
-static int store_pairs(struct crm_ctx *ctx, const struct scan *s, const struct pair *pairs,
-                       size_t n, struct gx_error *err)
+int dup_store_begin(struct crm_ctx *ctx, const char *entity, struct gx_error *err)
 {
 	int rc = store_begin(ctx->store, err);
 	if (rc < 0)
 		return rc;
 	struct store_stmt *stmt = store_prepare(
-	    ctx->store, "DELETE FROM duplicate_pairs WHERE kind = 'contact' AND status = 'open'",
-	    err);
-	rc = stmt ? store_exec(stmt, err) : GX_EINTERNAL;
-	int64_t now = clock_now();
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		stmt = store_prepare(
-		    ctx->store,
-		    "INSERT INTO duplicate_pairs(kind, a_id, b_id, score, reasons, status, "
-		    "found_at) "
-		    "VALUES ('contact', ?, ?, ?, ?, 'open', ?) ON CONFLICT (kind, a_id, b_id) DO "
-		    "UPDATE SET score = excluded.score, reasons = excluded.reasons, "
-		    "found_at = excluded.found_at",
-		    err);
-		if (!stmt) {
-			rc = GX_EINTERNAL;
-			break;
-		}
-		json_t *reasons = reasons_json(pairs[i].reasons);
-		char *text = json_dumps(reasons, JSON_COMPACT);
-		json_decref(reasons);
-		store_bind_int(stmt, 1, s->people[pairs[i].a].id);
-		store_bind_int(stmt, 2, s->people[pairs[i].b].id);
-		store_bind_int(stmt, 3, pairs[i].score);
-		store_bind_text(stmt, 4, text ? text : "[]");
-		store_bind_int(stmt, 5, now);
-		free(text);
+	    ctx->store, "DELETE FROM duplicate_pairs WHERE kind = ? AND status = 'open'", err);
+	rc = GX_EINTERNAL;
+	if (stmt) {
+		store_bind_text(stmt, 1, entity);
 		rc = store_exec(stmt, err);
 	}
+	if (rc < 0)
+		store_rollback(ctx->store);
+	return rc;
+}
+
+int dup_store_pair(struct crm_ctx *ctx, const char *entity, const struct dup_rule *rule, int64_t a,
+                   int64_t b, unsigned reasons, int score, int64_t now, struct gx_error *err)
+{
+	struct store_stmt *stmt = store_prepare(
+	    ctx->store,
+	    "INSERT INTO duplicate_pairs(kind, a_id, b_id, score, reasons, status, found_at) "
+	    "VALUES (?, ?, ?, ?, ?, 'open', ?) ON CONFLICT (kind, a_id, b_id) DO "
+	    "UPDATE SET score = excluded.score, reasons = excluded.reasons, "
+	    "found_at = excluded.found_at",
+	    err);
+	if (!stmt)
+		return GX_EINTERNAL;
+	json_t *list = dup_reasons_json(rule, reasons);
+	char *text = json_dumps(list, JSON_COMPACT);
+	json_decref(list);
+	store_bind_text(stmt, 1, entity);
+	store_bind_int(stmt, 2, a < b ? a : b);
+	store_bind_int(stmt, 3, a < b ? b : a);
+	store_bind_int(stmt, 4, score);
+	store_bind_text(stmt, 5, text ? text : "[]");
+	store_bind_int(stmt, 6, now);
+	free(text);
+	return store_exec(stmt, err);
+}
+
+int dup_store_end(struct crm_ctx *ctx, int rc, struct gx_error *err)
+{
 	if (rc < 0) {
 		store_rollback(ctx->store);
 		return rc;
@@ -851,26 +841,72 @@ static int store_pairs(struct crm_ctx *ctx, const struct scan *s, const struct p
 	return store_commit(ctx->store, err);
 }
 
-static double seconds_now(void)
+static int store_pairs(struct crm_ctx *ctx, const struct scan *s, const struct dup_pair *pairs,
+                       size_t n, struct gx_error *err)
+{
+	int rc = dup_store_begin(ctx, "contact", err);
+	if (rc < 0)
+		return rc;
+	int64_t now = clock_now();
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = dup_store_pair(ctx, "contact", &contact_rule, s->people[pairs[i].a].id,
+		                    s->people[pairs[i].b].id, pairs[i].reasons, pairs[i].score, now,
+		                    err);
+	return dup_store_end(ctx, rc, err);
+}
+
+double dup_seconds_now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int duplicates_scan(struct crm_ctx *ctx, struct duplicates_scan_stats *stats, struct gx_error *err)
+/* Runs fn on SCAN_THREADS threads (this one included), one worker each. */
+static void run_workers(struct worker *workers, void *(*fn)(void *))
 {
-	if (ctx->actor.role != ROLE_ADMIN && ctx->actor.role != ROLE_MANAGER)
-		return gx_fail(err, GX_EFORBIDDEN, NULL,
-		               "only admins and managers may scan the whole database");
-	double t0 = seconds_now();
+	pthread_t threads[SCAN_THREADS];
+	for (int t = 1; t < SCAN_THREADS; t++)
+		pthread_create(&threads[t], NULL, fn, &workers[t]);
+	fn(&workers[0]);
+	for (int t = 1; t < SCAN_THREADS; t++)
+		pthread_join(threads[t], NULL);
+}
+
+/* The workers' pairs in one array without repeats; -1 when out of memory. */
+static int gather_pairs(struct worker *workers, struct dup_pair **out, size_t *n)
+{
+	size_t total = 0;
+	for (int t = 0; t < SCAN_THREADS; t++) {
+		if (workers[t].pairs.failed)
+			return -1;
+		total += workers[t].pairs.len;
+	}
+	struct dup_pair *all = malloc((total ? total : 1) * sizeof *all);
+	if (!all)
+		return -1;
+	total = 0;
+	for (int t = 0; t < SCAN_THREADS; t++) {
+		if (workers[t].pairs.len)
+			memcpy(all + total, workers[t].pairs.data,
+			       workers[t].pairs.len * sizeof *all);
+		total += workers[t].pairs.len;
+	}
+	*out = all;
+	*n = dup_pairs_unique(all, total);
+	return 0;
+}
+
+static int scan_contacts(struct crm_ctx *ctx, struct duplicates_scan_stats *stats,
+                         struct gx_error *err)
+{
 	struct scan s = {0};
 	struct raw *raw = NULL;
 	struct buf arena = {0};
 	struct worker workers[SCAN_THREADS];
 	memset(workers, 0, sizeof workers);
-	struct pair *all = NULL;
-	size_t nall = 0;
+	struct dup_pair *all = NULL;
+	size_t unique = 0;
 	int rc = read_contacts(ctx, &raw, &s.n, &arena, err);
 	if (rc < 0)
 		goto done;
@@ -881,17 +917,12 @@ int duplicates_scan(struct crm_ctx *ctx, struct duplicates_scan_stats *stats, st
 		rc = gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
 		goto done;
 	}
-	pthread_t threads[SCAN_THREADS];
 	for (int t = 0; t < SCAN_THREADS; t++) {
 		workers[t].scan = &s;
 		workers[t].lo = s.n * (size_t)t / SCAN_THREADS;
 		workers[t].hi = s.n * (size_t)(t + 1) / SCAN_THREADS;
 	}
-	for (int t = 1; t < SCAN_THREADS; t++)
-		pthread_create(&threads[t], NULL, build_people, &workers[t]);
-	build_people(&workers[0]);
-	for (int t = 1; t < SCAN_THREADS; t++)
-		pthread_join(threads[t], NULL);
+	run_workers(workers, build_people);
 	free(raw);
 	raw = NULL;
 	buf_free(&arena);
@@ -899,46 +930,20 @@ int duplicates_scan(struct crm_ctx *ctx, struct duplicates_scan_stats *stats, st
 		rc = gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
 		goto done;
 	}
-	for (int t = 1; t < SCAN_THREADS; t++)
-		pthread_create(&threads[t], NULL, compare_blocks, &workers[t]);
-	compare_blocks(&workers[0]);
-	for (int t = 1; t < SCAN_THREADS; t++)
-		pthread_join(threads[t], NULL);
-	for (int t = 0; t < SCAN_THREADS; t++) {
-		if (workers[t].pairs.failed) {
-			rc = gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
-			goto done;
-		}
-		nall += workers[t].pairs.len;
-	}
-	all = malloc((nall ? nall : 1) * sizeof *all);
-	if (!all) {
+	run_workers(workers, compare_blocks);
+	if (gather_pairs(workers, &all, &unique) < 0) {
 		rc = gx_fail(err, GX_EINTERNAL, NULL, "out of memory");
 		goto done;
 	}
-	nall = 0;
-	for (int t = 0; t < SCAN_THREADS; t++) {
-		if (workers[t].pairs.len)
-			memcpy(all + nall, workers[t].pairs.data,
-			       workers[t].pairs.len * sizeof *all);
-		nall += workers[t].pairs.len;
-	}
-	qsort(all, nall, sizeof *all, compare_pairs);
-	size_t unique = 0;
-	for (size_t i = 0; i < nall; i++)
-		if (!unique || compare_pairs(&all[unique - 1], &all[i]) != 0)
-			all[unique++] = all[i];
 	rc = store_pairs(ctx, &s, all, unique, err);
 	if (stats) {
-		stats->contacts = (int64_t)s.n;
+		stats->records = (int64_t)s.n;
 		stats->keys = (int64_t)s.nkeys;
 		stats->compared = (int64_t)atomic_load(&s.compared);
 		stats->pairs = (int64_t)unique;
 		stats->big_blocks = (int64_t)atomic_load(&s.big_blocks);
 	}
 done:
-	if (stats)
-		stats->seconds = seconds_now() - t0;
 	for (int t = 0; t < SCAN_THREADS; t++)
 		free(workers[t].pairs.data);
 	free(all);
@@ -950,21 +955,54 @@ done:
 	return rc;
 }
 
-/* ---- listing, dismissing, checking ----------------------------------------------------- */
-
-static void both_visible(struct sql *q, const struct actor *actor)
+/* The kinds that have duplicates: contacts and accounts. */
+static int known_kind(const struct record_kind *kind, struct gx_error *err)
 {
-	sql_add(q, " AND EXISTS (SELECT 1 FROM contacts r WHERE r.id = d.a_id AND ");
-	sql_visible(q, actor, ACCESS_CONTACT);
-	sql_add(q, ") AND EXISTS (SELECT 1 FROM contacts r WHERE r.id = d.b_id AND ");
-	sql_visible(q, actor, ACCESS_CONTACT);
-	sql_add(q, ")");
+	if (kind == &contact_kind || kind == &account_kind)
+		return 0;
+	return gx_fail(err, GX_EBADREQUEST, "kind", "kind must be contact or account");
 }
 
-int duplicates_list(struct crm_ctx *ctx, int limit, const char *cursor, int min_score, json_t **out,
-                    struct gx_error *err)
+int duplicates_scan(struct crm_ctx *ctx, const struct record_kind *kind,
+                    struct duplicates_scan_stats *stats, struct gx_error *err)
+{
+	int rc = known_kind(kind, err);
+	if (rc < 0)
+		return rc;
+	if (ctx->actor.role != ROLE_ADMIN && ctx->actor.role != ROLE_MANAGER)
+		return gx_fail(err, GX_EFORBIDDEN, NULL,
+		               "only admins and managers may scan the whole database");
+	double t0 = dup_seconds_now();
+	rc = kind == &account_kind ? account_duplicates_scan(ctx, stats, err)
+	                           : scan_contacts(ctx, stats, err);
+	if (stats)
+		stats->seconds = dup_seconds_now() - t0;
+	return rc;
+}
+
+/* ---- listing, dismissing, checking ----------------------------------------------------- */
+
+/* Pairs of this kind whose two records exist and are visible to the actor. */
+static void kind_and_visible(struct sql *q, const struct record_kind *kind,
+                             const struct actor *actor)
+{
+	sql_add(q, "d.kind = ");
+	sql_text(q, kind->entity);
+	for (int side = 0; side < 2; side++) {
+		sql_add(q, " AND EXISTS (SELECT 1 FROM ");
+		sql_add(q, kind->table);
+		sql_add(q, side ? " r WHERE r.id = d.b_id AND " : " r WHERE r.id = d.a_id AND ");
+		sql_visible(q, actor, kind->access);
+		sql_add(q, ")");
+	}
+}
+
+int duplicates_list(struct crm_ctx *ctx, const struct record_kind *kind, int limit,
+                    const char *cursor, int min_score, json_t **out, struct gx_error *err)
 {
 	long long c_score = 0, c_a = 0, c_b = 0;
+	if (known_kind(kind, err) < 0)
+		return GX_EBADREQUEST;
 	if (cursor) {
 		char tail;
 		if (sscanf(cursor, "%lld.%lld.%lld%c", &c_score, &c_a, &c_b, &tail) != 3 ||
@@ -973,10 +1011,10 @@ int duplicates_list(struct crm_ctx *ctx, int limit, const char *cursor, int min_
 			               "the cursor is not one this server gave");
 	}
 	struct sql q = {0};
-	sql_add(&q, "SELECT d.a_id, d.b_id, d.score, d.reasons FROM duplicate_pairs d "
-	            "WHERE d.kind = 'contact' AND d.status = 'open' AND d.score >= ");
+	sql_add(&q, "SELECT d.a_id, d.b_id, d.score, d.reasons FROM duplicate_pairs d WHERE ");
+	kind_and_visible(&q, kind, &ctx->actor);
+	sql_add(&q, " AND d.status = 'open' AND d.score >= ");
 	sql_int(&q, min_score > 0 ? min_score : DUPLICATES_THRESHOLD);
-	both_visible(&q, &ctx->actor);
 	if (cursor) {
 		sql_add(&q, " AND (d.score < ");
 		sql_int(&q, c_score);
@@ -1028,9 +1066,8 @@ int duplicates_list(struct crm_ctx *ctx, int limit, const char *cursor, int min_
 		for (int side = 0; side < 2 && rc >= 0; side++) {
 			const char *key = side ? "b" : "a";
 			json_t *record = NULL;
-			rc = records_get(ctx, &contact_kind,
-			                 json_integer_value(json_object_get(row, key)), &record,
-			                 err);
+			rc = records_get(ctx, kind, json_integer_value(json_object_get(row, key)),
+			                 &record, err);
 			if (rc == 0)
 				json_object_set_new(row, key, record);
 		}
@@ -1043,46 +1080,63 @@ int duplicates_list(struct crm_ctx *ctx, int limit, const char *cursor, int min_
 	return 0;
 }
 
-int duplicates_dismiss(struct crm_ctx *ctx, int64_t a, int64_t b, struct gx_error *err)
+/* The rule of the kind. */
+static int compare_kind(const struct record_kind *kind, const json_t *a, const json_t *b,
+                        json_t **reasons)
 {
+	return kind == &account_kind ? account_duplicates_compare(a, b, reasons)
+	                             : duplicates_compare(a, b, reasons);
+}
+
+static int insert_dismissed(struct crm_ctx *ctx, const struct record_kind *kind, int64_t a,
+                            int64_t b, int score, const char *reasons, struct gx_error *err)
+{
+	struct store_stmt *stmt = store_prepare(
+	    ctx->store,
+	    "INSERT INTO duplicate_pairs(kind, a_id, b_id, score, reasons, status, found_at, "
+	    "decided_by, decided_at) VALUES (?, ?, ?, ?, ?, 'dismissed', ?, ?, ?) "
+	    "ON CONFLICT (kind, a_id, b_id) DO UPDATE SET status = 'dismissed', "
+	    "decided_by = excluded.decided_by, decided_at = excluded.decided_at",
+	    err);
+	if (!stmt)
+		return GX_EINTERNAL;
+	int64_t now = clock_now();
+	store_bind_text(stmt, 1, kind->entity);
+	store_bind_int(stmt, 2, a < b ? a : b);
+	store_bind_int(stmt, 3, a < b ? b : a);
+	store_bind_int(stmt, 4, score);
+	store_bind_text(stmt, 5, reasons ? reasons : "[]");
+	store_bind_int(stmt, 6, now);
+	if (ctx->actor.user_id > 0)
+		store_bind_int(stmt, 7, ctx->actor.user_id);
+	else
+		store_bind_null(stmt, 7);
+	store_bind_int(stmt, 8, now);
+	return store_exec(stmt, err);
+}
+
+int duplicates_dismiss(struct crm_ctx *ctx, const struct record_kind *kind, int64_t a, int64_t b,
+                       struct gx_error *err)
+{
+	int rc = known_kind(kind, err);
+	if (rc < 0)
+		return rc;
 	if (a == b || a <= 0 || b <= 0)
-		return gx_fail(err, GX_EVALIDATION, "b",
-		               "a and b must be two different contact ids");
-	if (!access_can_write(&ctx->actor, ACCESS_CONTACT))
-		return gx_fail(err, GX_EFORBIDDEN, NULL, "the %s role may not change contacts",
-		               access_role_name(ctx->actor.role));
+		return gx_fail(err, GX_EVALIDATION, "b", "a and b must be two different %s ids",
+		               kind->entity);
+	if (!access_can_write(&ctx->actor, kind->access))
+		return gx_fail(err, GX_EFORBIDDEN, NULL, "the %s role may not change %ss",
+		               access_role_name(ctx->actor.role), kind->entity);
 	json_t *ra = NULL, *rb = NULL;
-	int rc = records_get(ctx, &contact_kind, a, &ra, err);
+	rc = records_get(ctx, kind, a, &ra, err);
 	if (rc == 0)
-		rc = records_get(ctx, &contact_kind, b, &rb, err);
+		rc = records_get(ctx, kind, b, &rb, err);
 	if (rc == 0) {
 		json_t *reasons = NULL;
-		int score = duplicates_compare(ra, rb, &reasons);
+		int score = compare_kind(kind, ra, rb, &reasons);
 		char *text = json_dumps(reasons, JSON_COMPACT);
 		json_decref(reasons);
-		struct store_stmt *stmt = store_prepare(
-		    ctx->store,
-		    "INSERT INTO duplicate_pairs(kind, a_id, b_id, score, reasons, status, "
-		    "found_at, "
-		    "decided_by, decided_at) VALUES ('contact', ?, ?, ?, ?, 'dismissed', ?, ?, ?) "
-		    "ON CONFLICT (kind, a_id, b_id) DO UPDATE SET status = 'dismissed', "
-		    "decided_by = excluded.decided_by, decided_at = excluded.decided_at",
-		    err);
-		rc = GX_EINTERNAL;
-		if (stmt) {
-			int64_t now = clock_now();
-			store_bind_int(stmt, 1, a < b ? a : b);
-			store_bind_int(stmt, 2, a < b ? b : a);
-			store_bind_int(stmt, 3, score);
-			store_bind_text(stmt, 4, text ? text : "[]");
-			store_bind_int(stmt, 5, now);
-			if (ctx->actor.user_id > 0)
-				store_bind_int(stmt, 6, ctx->actor.user_id);
-			else
-				store_bind_null(stmt, 6);
-			store_bind_int(stmt, 7, now);
-			rc = store_exec(stmt, err);
-		}
+		rc = insert_dismissed(ctx, kind, a, b, score, text, err);
 		free(text);
 	}
 	json_decref(ra);
@@ -1090,11 +1144,11 @@ int duplicates_dismiss(struct crm_ctx *ctx, int64_t a, int64_t b, struct gx_erro
 	return rc;
 }
 
-/* Adds to ids the visible contacts matched by one condition (its SQL already in q). */
-static int collect_ids(struct crm_ctx *ctx, struct sql *q, json_t *ids, struct gx_error *err)
+int dup_collect_ids(struct crm_ctx *ctx, const struct record_kind *kind, struct sql *q, json_t *ids,
+                    struct gx_error *err)
 {
 	sql_add(q, " AND ");
-	sql_visible(q, &ctx->actor, ACCESS_CONTACT);
+	sql_visible(q, &ctx->actor, kind->access);
 	sql_add(q, " LIMIT 200");
 	struct store_stmt *stmt = sql_prepare(q, ctx->store, err);
 	sql_free(q);
@@ -1110,20 +1164,45 @@ static int collect_ids(struct crm_ctx *ctx, struct sql *q, json_t *ids, struct g
 	return rc < 0 ? rc : 0;
 }
 
-static int search_ids(struct crm_ctx *ctx, const char *needle, json_t *ids, struct gx_error *err)
+int dup_search_ids(struct crm_ctx *ctx, const struct record_kind *kind, const char *needle,
+                   json_t *ids, struct gx_error *err)
 {
 	if (!needle || strlen(needle) < 2)
 		return 0;
 	struct sql q = {0};
-	sql_add(&q, "SELECT r.id FROM contacts r WHERE ");
-	sql_search(&q, "r.id", STORE_INDEX_CONTACTS, needle);
-	return collect_ids(ctx, &q, ids, err);
+	sql_add(&q, "SELECT r.id FROM ");
+	sql_add(&q, kind->table);
+	sql_add(&q, " r WHERE ");
+	sql_search(&q, "r.id", kind->search_index, needle);
+	return dup_collect_ids(ctx, kind, &q, ids, err);
 }
 
-/* Candidates of the check: the same phone (caller-id index), the same company, and search
- * hits on the email and on the name's folded form and pinyin in both orders. */
-static int check_candidates(struct crm_ctx *ctx, const json_t *contact, json_t *ids,
-                            struct gx_error *err)
+/* Contacts with the name's folded form and its pinyin in both orders in their search
+ * documents. */
+static int name_candidates(struct crm_ctx *ctx, const char *name, json_t *ids, struct gx_error *err)
+{
+	char *folded = text_fold(name);
+	int rc = dup_search_ids(ctx, &contact_kind, folded, ids, err);
+	free(folded);
+	struct dup_tokens t;
+	uint8_t script;
+	dup_name_tokens(name, &t, &script);
+	for (int order = 0; order < 2; order++) {
+		struct buf b = {0};
+		for (int k = 0; k < t.n; k++)
+			buf_append(&b, t.list[order ? t.n - 1 - k : k]);
+		if (rc == 0 && buf_text(&b))
+			rc = dup_search_ids(ctx, &contact_kind, b.data, ids, err);
+		buf_free(&b);
+	}
+	dup_tokens_free(&t);
+	return rc;
+}
+
+/* Candidates of the contact check: the same phone (caller-id index), the same company, and
+ * search hits on the email and on the name. */
+static int contact_candidates(struct crm_ctx *ctx, const json_t *contact, json_t *ids,
+                              struct gx_error *err)
 {
 	int rc = 0;
 	size_t i;
@@ -1138,13 +1217,13 @@ static int check_candidates(struct crm_ctx *ctx, const json_t *contact, json_t *
 		            "contact_phones WHERE e164 = ");
 		sql_text(&q, e164);
 		sql_add(&q, ")");
-		rc = collect_ids(ctx, &q, ids, err);
+		rc = dup_collect_ids(ctx, &contact_kind, &q, ids, err);
 	}
 	json_array_foreach(json_object_get(contact, "emails"), i, item)
 	{
 		char *folded = text_fold(json_string_value(json_object_get(item, "address")));
 		if (rc == 0)
-			rc = search_ids(ctx, folded, ids, err);
+			rc = dup_search_ids(ctx, &contact_kind, folded, ids, err);
 		free(folded);
 	}
 	json_t *account = json_object_get(contact, "account_id");
@@ -1152,27 +1231,11 @@ static int check_candidates(struct crm_ctx *ctx, const json_t *contact, json_t *
 		struct sql q = {0};
 		sql_add(&q, "SELECT r.id FROM contacts r WHERE r.account_id = ");
 		sql_int(&q, json_integer_value(account));
-		rc = collect_ids(ctx, &q, ids, err);
+		rc = dup_collect_ids(ctx, &contact_kind, &q, ids, err);
 	}
 	const char *name = json_string_value(json_object_get(contact, "name"));
-	if (rc == 0 && name) {
-		char *folded = text_fold(name);
-		rc = search_ids(ctx, folded, ids, err);
-		free(folded);
-		struct tokens t;
-		uint8_t script;
-		name_tokens(name, &t, &script);
-		for (int order = 0; order < 2; order++) {
-			struct buf b = {0};
-			for (int k = 0; k < t.n; k++)
-				buf_append(&b, t.list[order ? t.n - 1 - k : k]);
-			if (rc == 0 && buf_text(&b))
-				rc = search_ids(ctx, b.data, ids, err);
-			buf_free(&b);
-		}
-		for (int k = 0; k < t.n; k++)
-			free(t.list[k]);
-	}
+	if (rc == 0 && name)
+		rc = name_candidates(ctx, name, ids, err);
 	return rc;
 }
 
@@ -1188,11 +1251,28 @@ static int compare_scores(const void *x, const void *y)
 	return ia < ib ? -1 : ia > ib;
 }
 
-int duplicates_check(struct crm_ctx *ctx, const json_t *contact, int64_t self_id, json_t **out,
-                     struct gx_error *err)
+/* The best 10 of the found candidates (takes them). */
+static json_t *best_ten(json_t **found, size_t n)
 {
+	qsort(found, n, sizeof found[0], compare_scores);
+	json_t *list = json_array();
+	for (size_t i = 0; i < n; i++) {
+		if (i < 10)
+			json_array_append(list, found[i]);
+		json_decref(found[i]);
+	}
+	return list;
+}
+
+int duplicates_check(struct crm_ctx *ctx, const struct record_kind *kind, const json_t *record,
+                     int64_t self_id, json_t **out, struct gx_error *err)
+{
+	int rc = known_kind(kind, err);
+	if (rc < 0)
+		return rc;
 	json_t *ids = json_object();
-	int rc = check_candidates(ctx, contact, ids, err);
+	rc = kind == &account_kind ? account_duplicates_candidates(ctx, record, ids, err)
+	                           : contact_candidates(ctx, record, ids, err);
 	json_t *found[256];
 	size_t nfound = 0;
 	const char *key;
@@ -1203,10 +1283,10 @@ int duplicates_check(struct crm_ctx *ctx, const json_t *contact, int64_t self_id
 		json_t *other = NULL;
 		if (rc < 0 || id == self_id || nfound == sizeof found / sizeof found[0])
 			continue;
-		if (records_get(ctx, &contact_kind, id, &other, err) < 0)
+		if (records_get(ctx, kind, id, &other, err) < 0)
 			continue; /* deleted meanwhile */
 		json_t *reasons = NULL;
-		int score = duplicates_compare(contact, other, &reasons);
+		int score = compare_kind(kind, record, other, &reasons);
 		if (score >= DUPLICATES_THRESHOLD)
 			found[nfound++] = json_pack("{s:I, s:O, s:i, s:o}", "id", (json_int_t)id,
 			                            "name", json_object_get(other, "name"), "score",
@@ -1216,13 +1296,7 @@ int duplicates_check(struct crm_ctx *ctx, const json_t *contact, int64_t self_id
 		json_decref(other);
 	}
 	json_decref(ids);
-	qsort(found, nfound, sizeof found[0], compare_scores);
-	json_t *list = json_array();
-	for (size_t i = 0; i < nfound; i++) {
-		if (i < 10)
-			json_array_append(list, found[i]);
-		json_decref(found[i]);
-	}
+	json_t *list = best_ten(found, nfound);
 	if (rc < 0) {
 		json_decref(list);
 		return rc;
@@ -1248,13 +1322,15 @@ static int compare_ids(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-int duplicates_clusters(struct crm_ctx *ctx, int64_t *pairs, int64_t *clusters, int64_t *records,
-                        struct gx_error *err)
+int duplicates_clusters(struct crm_ctx *ctx, const struct record_kind *kind, int64_t *pairs,
+                        int64_t *clusters, int64_t *records, struct gx_error *err)
 {
+	if (known_kind(kind, err) < 0)
+		return GX_EBADREQUEST;
 	struct sql q = {0};
-	sql_add(&q, "SELECT d.a_id, d.b_id FROM duplicate_pairs d WHERE d.kind = 'contact' AND "
-	            "d.status = 'open'");
-	both_visible(&q, &ctx->actor);
+	sql_add(&q, "SELECT d.a_id, d.b_id FROM duplicate_pairs d WHERE ");
+	kind_and_visible(&q, kind, &ctx->actor);
+	sql_add(&q, " AND d.status = 'open'");
 	struct store_stmt *stmt = sql_prepare(&q, ctx->store, err);
 	sql_free(&q);
 	if (!stmt)

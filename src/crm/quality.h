@@ -1,6 +1,7 @@
 /* quality.h — data quality: warnings about suspicious values on a record being saved (never
  * errors), and the report over what the actor may see: completeness per field, invalid values,
- * duplicate clusters, stale records (no interaction in N months), per owner. */
+ * duplicate clusters of contacts and of accounts, stale records (no interaction in N months),
+ * per owner. */
 #ifndef GX_CRM_QUALITY_H
 #define GX_CRM_QUALITY_H
 

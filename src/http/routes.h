@@ -55,7 +55,7 @@ void h_merge_undo(struct request *req, struct reply *reply, const void *data);
 void h_quality(struct request *req, struct reply *reply, const void *data);
 void h_privacy_export(struct request *req, struct reply *reply, const void *data);
 void h_privacy_erase(struct request *req, struct reply *reply, const void *data);
-/* Adds "warnings" and, for contacts, "possible_duplicates" to a create or update reply when
+/* Adds "warnings" and "possible_duplicates" to a contact or account create or update reply when
  * there are any. */
 void quality_annotate(struct request *req, const void *kind, json_t *record);
 

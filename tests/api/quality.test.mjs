@@ -1,7 +1,8 @@
 // quality.test.mjs — data quality over HTTP: warnings and possible duplicates in create replies,
 // the entry-time check, the scan and the duplicate list (a sales user never sees a pair with
-// another team's record), merge (rights on both records) and undo, the quality report, and the
-// privacy export and erasure (admin only).
+// another team's record), the same for accounts (?kind=account: one company written several
+// ways, pinyin and website; dismissal), merge (rights on both records) and undo, the quality
+// report with duplicates per kind, and the privacy export and erasure (admin only).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { assertError, assertStatus, runCli, startServer } from './lib/server.mjs';
@@ -82,6 +83,77 @@ test('scan and list: best first, a sales user sees only pairs of their team', as
 	assertError(await post(u.south.token, '/api/v1/duplicates/dismiss', { a: n1.id, b: s1.id }), 404, 'not_found');
 });
 
+test('accounts: possible duplicates on create and update, the check before saving', async () => {
+	const n1 = assertStatus(await post(u.north.token, '/api/v1/accounts', { name: '深圳腾达电子有限公司', website: 'www.tengda.cn' }), 201);
+	assert.equal(n1.possible_duplicates, undefined);
+	const n2 = assertStatus(await post(u.north.token, '/api/v1/accounts', { name: '深圳騰達電子' }), 201);
+	assert.deepEqual(n2.possible_duplicates.map((d) => d.id), [n1.id]);
+	assert.deepEqual(n2.possible_duplicates[0].reasons.map((r) => r.code), ['same_name']);
+	assert.equal(n2.possible_duplicates[0].score, 50);
+	const patched = assertStatus(await srv.api(u.north.token, 'PATCH', `/api/v1/accounts/${n2.id}`, { website: 'https://tengda.cn/about', version: n2.version }), 200);
+	assert.deepEqual(patched.possible_duplicates[0].reasons.map((r) => r.code), ['same_name', 'same_website']);
+	// Another team's account: the same company in pinyin, never shown to north's rep.
+	const s1 = assertStatus(await post(u.south.token, '/api/v1/accounts', { name: 'Shenzhen Tengda Dianzi Co., Ltd.', website: 'http://www.tengda.cn' }), 201);
+	assert.equal(s1.possible_duplicates, undefined);
+	const check = (token, q) => get(token, `/api/v1/duplicates/check?kind=account&${new URLSearchParams(q)}`);
+	const north = assertStatus(await check(u.north.token, { name: 'Shenzhen Tengda Dianzi', website: 'tengda.cn' }), 200);
+	assert.deepEqual(north.data.map((d) => [d.id, d.score]), [[n1.id, 80], [n2.id, 80]].sort((a, b) => a[0] - b[0]));
+	assert.ok(north.data[0].reasons.some((r) => r.code === 'same_name_pinyin'));
+	const south = assertStatus(await check(u.south.token, { name: 'Shenzhen Tengda Dianzi', website: 'tengda.cn' }), 200);
+	assert.deepEqual(south.data.map((d) => d.id), [s1.id]);
+	// Not the same company: one character in common.
+	assert.deepEqual(assertStatus(await check(u.north.token, { name: '深圳华润电子有限公司' }), 200).data, []);
+	assertError(await check(u.north.token, { name: '腾达', phone: '13800138000' }), 400, 'bad_request', 'phone');
+	assertError(await get(u.north.token, '/api/v1/duplicates/check?kind=account'), 400, 'bad_request', 'name');
+	assertError(await get(u.north.token, '/api/v1/duplicates/check?kind=firm&name=x'), 400, 'bad_request', 'kind');
+});
+
+test('accounts: scan, list by kind with both records, visibility, dismiss, the report per kind', async () => {
+	const acc = (token) => get(token, '/api/v1/duplicates?kind=account&limit=500');
+	const pair = (list, a, b) => list.data.find((p) => p.a.id === a && p.b.id === b);
+	const named = async (name) => assertStatus(await get(admin, `/api/v1/accounts?q=${encodeURIComponent(name)}`), 200).data;
+	const [n1, n2] = (await named('腾达')).sort((a, b) => a.id - b.id);
+	const [s1] = await named('Tengda Dianzi');
+	assert.ok(n1 && n2 && s1);
+	assertError(await post(u.north.token, '/api/v1/duplicates/scan?kind=account', {}), 403, 'forbidden');
+	assertError(await post(admin, '/api/v1/duplicates/scan?kind=firm', {}), 400, 'bad_request', 'kind');
+	const stats = assertStatus(await post(u.manager.token, '/api/v1/duplicates/scan?kind=account', {}), 200);
+	assert.equal(stats.contacts, undefined, 'only accounts were scanned');
+	assert.ok(stats.accounts >= 3, JSON.stringify(stats));
+	assert.deepEqual(Object.keys(stats.by_kind), ['account']);
+	assert.equal(stats.pairs, stats.by_kind.account.pairs);
+	const all = assertStatus(await acc(admin), 200);
+	assert.equal(pair(all, n1.id, n2.id)?.score, 90, JSON.stringify(all.data));
+	assert.equal(pair(all, n1.id, s1.id)?.score, 80);
+	assert.equal(pair(all, n1.id, n2.id).a.website, 'www.tengda.cn', 'both records in full');
+	assert.equal(pair(all, n1.id, n2.id).b.name, '深圳騰達電子');
+	// The contacts' list stays the contacts'.
+	const contacts = assertStatus(await get(admin, '/api/v1/duplicates?limit=500'), 200);
+	assert.ok(contacts.data.every((p) => Array.isArray(p.a.phones)));
+	assertError(await get(admin, '/api/v1/duplicates?kind=company'), 400, 'bad_request', 'kind');
+	// A sales rep sees pairs of their own team's accounts only.
+	const north = assertStatus(await acc(u.north.token), 200);
+	assert.ok(pair(north, n1.id, n2.id));
+	assert.ok(north.data.every((p) => p.a.id !== s1.id && p.b.id !== s1.id));
+	assert.deepEqual(assertStatus(await acc(u.south.token), 200).data, []);
+	const southReport = assertStatus(await get(u.south.token, '/api/v1/quality'), 200);
+	assert.equal(southReport.accounts.duplicates.pairs, 0);
+	const report = assertStatus(await get(admin, '/api/v1/quality'), 200);
+	assert.ok(report.accounts.duplicates.pairs >= 2);
+	assert.ok(report.accounts.duplicates.records >= 3);
+	assert.deepEqual(report.duplicates, report.contacts.duplicates);
+	// Dismiss: needs sight of both; gone, also after the next scan.
+	assertError(await post(u.south.token, '/api/v1/duplicates/dismiss', { kind: 'account', a: n1.id, b: s1.id }), 404, 'not_found');
+	assertError(await post(u.north.token, '/api/v1/duplicates/dismiss', { kind: 'firm', a: n1.id, b: n2.id }), 422, 'validation_failed', 'kind');
+	assertError(await post(u.finance.token, '/api/v1/duplicates/dismiss', { kind: 'account', a: n1.id, b: n2.id }), 403, 'forbidden');
+	assertStatus(await post(u.north.token, '/api/v1/duplicates/dismiss', { kind: 'account', a: n2.id, b: n1.id }), 204);
+	assert.ok(!pair(assertStatus(await acc(u.north.token), 200), n1.id, n2.id));
+	await post(admin, '/api/v1/duplicates/scan', {});
+	const again = assertStatus(await acc(admin), 200);
+	assert.ok(!pair(again, n1.id, n2.id));
+	assert.ok(pair(again, n1.id, s1.id));
+});
+
 test('merge needs rights on both records; undo restores the merged one', async () => {
 	const a = assertStatus(await post(u.north.token, '/api/v1/contacts', { name: 'Jon Smith', phones: [{ number: '13700000001' }] }), 201);
 	const b = assertStatus(await post(u.north.token, '/api/v1/contacts', { name: 'John Smith', emails: [{ address: 'john@smith.cn' }] }), 201);
@@ -150,6 +222,11 @@ test('CLI: duplicates, quality, privacy', async () => {
 	const d = await runCli(['duplicates', 'scan', '--limit', '5'], { env });
 	assert.equal(d.code, 0, d.stderr);
 	assert.match(d.stdout, /same_/);
+	assert.match(d.stderr, /scanned \d+ contacts:[^\n]*\nscanned \d+ accounts:/);
+	const a = await runCli(['duplicates', '--kind', 'account', '--format', 'json'], { env });
+	assert.equal(a.code, 0, a.stderr);
+	assert.ok(JSON.parse(a.stdout).data.some((p) => p.reasons.some((r) => r.code === 'same_website')));
+	assert.equal((await runCli(['duplicates', '--kind', 'firm'], { env })).code, 2);
 	const q = await runCli(['quality', '--format', 'json'], { env });
 	assert.equal(q.code, 0, q.stderr);
 	assert.ok(JSON.parse(q.stdout).contacts.total > 0);

@@ -1,7 +1,8 @@
 // quality.test.mjs — issue 5 in a real browser (playwright-core driving Debian's chromium, as
 // app.test.mjs): the data quality page, the duplicate review (scan, merge through the dialog,
-// the merged record's interactions on the survivor, undo), the duplicate warning of the create
-// form and save warnings, an import with Chinese headers (mapping, dry run, real run), a saved
+// the merged record's interactions on the survivor, undo), duplicate accounts (the switch, a
+// company written two ways, merged into one with its people), the duplicate warnings of the
+// contact and account create forms and save warnings, an import with Chinese headers (mapping, dry run, real run), a saved
 // mapping picked for the next file after a reload, a call log read in a chosen time zone, a saved
 // mapping deleted from the picker (and no delete offered for another user's), the server export
 // with a BOM, the privacy export and erasure, and hostile names shown as text.
@@ -128,6 +129,61 @@ test('duplicates: scan, review side by side, merge through the dialog, interacti
 	const its = assertStatus(await srv.api(admin, 'GET', `/api/v1/interactions?contact_id=${ids.zw2}`), 200);
 	assert.deepEqual(its.data.map((i) => i.subject), ['台北拜访记录']);
 	assert.equal(assertStatus(await srv.api(admin, 'GET', `/api/v1/contacts/${ids.zw}`), 200).title, '采购经理');
+});
+
+test('duplicates of accounts: switch, scan, one company written two ways merged with its people; the account form warns', async () => {
+	const a1 = await post('/api/v1/accounts', { name: '深圳腾达电子有限公司', industry: '电子', website: 'www.tengda.cn' });
+	const a2 = await post('/api/v1/accounts', { name: '深圳騰達電子', website: 'https://tengda.cn/', tags: ['展会'] });
+	const person = await post('/api/v1/contacts', { name: '周杰', account_id: a2.id });
+	await page.goto(`${srv.url}/duplicates`);
+	await page.waitForSelector('main[data-ready="duplicates"]');
+	assert.equal(await page.getAttribute('#dup-kind-contact', 'aria-pressed'), 'true');
+	await page.click('#dup-kind-account');
+	await page.waitForFunction(() => location.search === '?kind=account');
+	assert.equal(await page.getAttribute('#dup-kind-account', 'aria-pressed'), 'true');
+	assert.match(await text('#dup-intro'), /same company/);
+	await page.click('#dup-scan');
+	const pair = page.locator(`.dup-pair[data-kind="account"][data-a="${a1.id}"][data-b="${a2.id}"]`);
+	await pair.waitFor();
+	assert.equal(await page.locator('.dup-pair[data-kind="contact"]').count(), 0, 'only account pairs');
+	assert.equal(await pair.locator('[data-side="a"] .dup-name').textContent(), '深圳腾达电子有限公司');
+	assert.equal(await pair.locator('[data-side="b"] .dup-name').textContent(), '深圳騰達電子');
+	assert.equal(await pair.locator('[data-side="b"] .dup-name').getAttribute('href'), `/accounts/${a2.id}`);
+	const reasons = await pair.locator('.dup-reasons li').allTextContents();
+	assert.ok(reasons.some((r) => r.startsWith('same company name')), reasons.join());
+	assert.ok(reasons.some((r) => r.startsWith('same website')), reasons.join());
+
+	await pair.locator('.dup-merge').click();
+	await page.waitForSelector('dialog[open] #merge-table');
+	assert.equal(await text('dialog[open] .dialog-head h2'), 'Merge accounts');
+	assert.ok(await page.isChecked('dialog[open] tr[data-field="tags"] input[value="both"]'));
+	await page.click('#merge-confirm');
+	await page.waitForSelector('dialog', { state: 'detached' });
+	await page.waitForSelector(`#dup-merges a.merge-survivor[href="/accounts/${a1.id}"]`);
+	assert.equal(await pair.count(), 0);
+	assert.equal((await srv.api(admin, 'GET', `/api/v1/accounts/${a2.id}`)).status, 404);
+	assert.deepEqual(assertStatus(await srv.api(admin, 'GET', `/api/v1/accounts/${a1.id}`), 200).tags, ['展会']);
+	assert.equal(assertStatus(await srv.api(admin, 'GET', `/api/v1/contacts/${person.id}`), 200).account_id, a1.id, 'the people moved');
+	// Reloaded, the page stays on accounts.
+	await page.reload();
+	await page.waitForSelector('main[data-ready="duplicates"]');
+	assert.equal(await page.getAttribute('#dup-kind-account', 'aria-pressed'), 'true');
+
+	await page.goto(`${srv.url}/accounts`);
+	await page.click('#new-record');
+	await page.waitForSelector('dialog[open] .record-form');
+	await page.fill('dialog[open] input[name=name]', '深圳騰達電子股份有限公司');
+	await page.click('#form-save');
+	await page.waitForSelector('#dup-warning');
+	assert.equal(await text('#dup-warning strong'), 'This account may already exist:');
+	const links = await page.locator('#dup-warning a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+	assert.deepEqual(links, [`/accounts/${a1.id}`]);
+	assert.match(await text('#dup-warning li'), /same company name/);
+	assert.equal(assertStatus(await srv.api(admin, 'GET', `/api/v1/accounts?q=${encodeURIComponent('腾达')}`), 200).data.length, 1, 'nothing saved');
+	await page.keyboard.press('Escape');
+	await page.waitForSelector('dialog', { state: 'detached' });
+	// The later tests count contacts.
+	assert.equal((await srv.api(admin, 'DELETE', `/api/v1/contacts/${person.id}`)).status, 204);
 });
 
 test('the create form warns of likely duplicates before saving, and shows save warnings', async () => {

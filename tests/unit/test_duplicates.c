@@ -1,12 +1,16 @@
 /* test_duplicates.c — crm/duplicates: the score and reasons of two contacts (one name in
  * simplified, traditional, pinyin and swapped order; Latin typos and initials; one phone written
  * two ways; one email in two cases), pairs that must stay apart, the whole-database scan and its
- * list (best first, dismissals kept, visibility), and the entry-time check. */
+ * list (best first, dismissals kept, visibility), and the entry-time check. The same for two
+ * accounts (crm/account_duplicates): normalised company names (legal forms, scripts, case),
+ * pinyin, typos and the website, companies that must stay apart, the account scan, its list,
+ * dismissal and visibility, and the check of a new account. */
 #ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE
 #endif
 #include "quality_fixture.h"
 
+#include "crm/account_duplicates.h"
 #include "crm/duplicates.h"
 
 /* The score of two contacts given as JSON text (takes nothing); reasons returned when wanted. */
@@ -172,7 +176,7 @@ static int64_t account(struct crm_ctx *ctx, const char *name)
 static void scan_ok(struct crm_ctx *ctx, struct duplicates_scan_stats *stats)
 {
 	struct gx_error err = {0};
-	if (duplicates_scan(ctx, stats, &err) != 0)
+	if (duplicates_scan(ctx, &contact_kind, stats, &err) != 0)
 		fail_msg("scan: %s", err.message);
 }
 
@@ -180,7 +184,7 @@ static json_t *list_pairs(struct crm_ctx *ctx)
 {
 	json_t *out = NULL;
 	struct gx_error err = {0};
-	if (duplicates_list(ctx, 100, NULL, 0, &out, &err) != 0)
+	if (duplicates_list(ctx, &contact_kind, 100, NULL, 0, &out, &err) != 0)
 		fail_msg("list: %s", err.message);
 	return out;
 }
@@ -208,7 +212,7 @@ static void test_scan_finds_pairs_best_first(void **state)
 	(void)ln;
 	struct duplicates_scan_stats stats = {0};
 	scan_ok(c, &stats);
-	assert_int_equal(stats.contacts, 6);
+	assert_int_equal(stats.records, 6);
 	json_t *out = list_pairs(c);
 	json_t *data = json_object_get(out, "data");
 	/* zw1-zw2, zw1-zw3, zw2-zw3, p1-p3 (email + initials); nothing with 李娜. */
@@ -250,7 +254,7 @@ static void test_dismissed_pair_stays_dismissed(void **state)
 	assert_int_equal(json_array_size(json_object_get(out, "data")), 1);
 	json_decref(out);
 	struct gx_error err = {0};
-	assert_int_equal(duplicates_dismiss(c, b, a, &err), 0);
+	assert_int_equal(duplicates_dismiss(c, &contact_kind, b, a, &err), 0);
 	out = list_pairs(c);
 	assert_int_equal(json_array_size(json_object_get(out, "data")), 0);
 	json_decref(out);
@@ -279,7 +283,7 @@ static void test_sales_see_only_pairs_of_their_team(void **state)
 	    &fx->as_carol, &contact_kind,
 	    parse("{\"name\": \"Wang Lei\", \"phones\": [{\"number\": \"+86 139 0000 0001\"}]}"));
 	struct gx_error err = {0};
-	assert_int_equal(duplicates_scan(&fx->as_alice, NULL, &err), GX_EFORBIDDEN);
+	assert_int_equal(duplicates_scan(&fx->as_alice, &contact_kind, NULL, &err), GX_EFORBIDDEN);
 	scan_ok(&fx->as_manager, NULL);
 	json_t *all = list_pairs(&fx->as_admin);
 	assert_int_equal(json_array_size(json_object_get(all, "data")), 3);
@@ -294,9 +298,12 @@ static void test_sales_see_only_pairs_of_their_team(void **state)
 	assert_int_equal(json_array_size(json_object_get(south, "data")), 0);
 	json_decref(south);
 	/* Dismissing needs both: carol cannot see n1. */
-	assert_int_equal(duplicates_dismiss(&fx->as_carol, n1, s1, &err), GX_ENOTFOUND);
+	assert_int_equal(duplicates_dismiss(&fx->as_carol, &contact_kind, n1, s1, &err),
+	                 GX_ENOTFOUND);
 	int64_t pairs, clusters, records;
-	assert_int_equal(duplicates_clusters(&fx->as_admin, &pairs, &clusters, &records, &err), 0);
+	assert_int_equal(
+	    duplicates_clusters(&fx->as_admin, &contact_kind, &pairs, &clusters, &records, &err),
+	    0);
 	assert_int_equal(pairs, 3);
 	assert_int_equal(clusters, 1);
 	assert_int_equal(records, 3);
@@ -323,7 +330,8 @@ static void test_list_pages_with_cursor(void **state)
 			snprintf(cur, sizeof cur, "%s", cursor);
 		json_decref(prev);
 		out = NULL;
-		assert_int_equal(duplicates_list(c, 4, cursor ? cur : NULL, 0, &out, &err), 0);
+		assert_int_equal(
+		    duplicates_list(c, &contact_kind, 4, cursor ? cur : NULL, 0, &out, &err), 0);
 		size_t i;
 		json_t *row;
 		json_array_foreach(json_object_get(out, "data"), i, row)
@@ -342,7 +350,8 @@ static void test_list_pages_with_cursor(void **state)
 	assert_int_equal(json_object_size(seen), 6);
 	assert_int_equal(pages, 2);
 	json_decref(seen);
-	assert_int_equal(duplicates_list(c, 4, "nonsense", 0, &out, &err), GX_EBADREQUEST);
+	assert_int_equal(duplicates_list(c, &contact_kind, 4, "nonsense", 0, &out, &err),
+	                 GX_EBADREQUEST);
 }
 
 static void test_entry_time_check(void **state)
@@ -363,7 +372,7 @@ static void test_entry_time_check(void **state)
 	json_t *candidate = parsef("{\"name\": \"Zhang Wei\", \"account_id\": %lld, \"emails\": "
 	                           "[{\"address\": \"WEI.ZHANG@example.cn\"}]}",
 	                           (long long)acme);
-	assert_int_equal(duplicates_check(c, candidate, 0, &out, &err), 0);
+	assert_int_equal(duplicates_check(c, &contact_kind, candidate, 0, &out, &err), 0);
 	assert_int_equal(json_array_size(out), 2);
 	int64_t first = num(json_array_get(out, 0), "id"),
 	        second = num(json_array_get(out, 1), "id");
@@ -371,18 +380,301 @@ static void test_entry_time_check(void **state)
 	assert_int_equal(second, zw); /* pinyin name + company: 56 */
 	json_decref(out);
 	/* Excluding itself. */
-	assert_int_equal(duplicates_check(c, candidate, em, &out, &err), 0);
+	assert_int_equal(duplicates_check(c, &contact_kind, candidate, em, &out, &err), 0);
 	assert_int_equal(json_array_size(out), 1);
 	json_decref(out);
 	json_decref(candidate);
 	candidate = parse("{\"name\": \"李娜\", \"phones\": [{\"number\": \"138 0013 8000\", "
 	                  "\"e164\": \"+8613800138000\"}]}");
-	assert_int_equal(duplicates_check(c, candidate, 0, &out, &err), 0);
+	assert_int_equal(duplicates_check(c, &contact_kind, candidate, 0, &out, &err), 0);
 	assert_int_equal(json_array_size(out), 1);
 	assert_int_equal(num(json_array_get(out, 0), "id"), ph);
 	json_decref(out);
 	/* Invisible records are never candidates. */
-	assert_int_equal(duplicates_check(&fx->as_alice, candidate, 0, &out, &err), 0);
+	assert_int_equal(duplicates_check(&fx->as_alice, &contact_kind, candidate, 0, &out, &err),
+	                 0);
+	assert_int_equal(json_array_size(out), 0);
+	json_decref(out);
+	json_decref(candidate);
+}
+
+/* ---- accounts ------------------------------------------------------------------------- */
+
+static int account_score(const char *name_a, const char *site_a, const char *name_b,
+                         const char *site_b, json_t **reasons)
+{
+	json_t *a =
+	    json_pack("{s:I, s:s, s:s?}", "id", (json_int_t)1, "name", name_a, "website", site_a);
+	json_t *b =
+	    json_pack("{s:I, s:s, s:s?}", "id", (json_int_t)2, "name", name_b, "website", site_b);
+	int score = account_duplicates_compare(a, b, reasons);
+	json_decref(a);
+	json_decref(b);
+	return score;
+}
+
+/* Scores the two accounts; fails unless the score is want and the reasons are exactly codes
+ * (comma-separated, in the rule's order). */
+static void expect_accounts(const char *name_a, const char *site_a, const char *name_b,
+                            const char *site_b, int want, const char *codes)
+{
+	json_t *reasons = NULL;
+	int score = account_score(name_a, site_a, name_b, site_b, &reasons);
+	char got[256] = "";
+	size_t i;
+	json_t *r;
+	json_array_foreach(reasons, i, r)
+	{
+		size_t n = strlen(got);
+		snprintf(got + n, sizeof got - n, "%s%s", i ? "," : "", str(r, "code"));
+	}
+	json_decref(reasons);
+	if (score != want || strcmp(got, codes) != 0)
+		fail_msg("%s (%s) / %s (%s): score %d reasons %s, want %d %s", name_a,
+		         site_a ? site_a : "-", name_b, site_b ? site_b : "-", score, got, want,
+		         codes);
+}
+
+static void expect_name(const char *name, const char *want)
+{
+	char *got = account_duplicates_name(name);
+	if (!got || strcmp(got, want) != 0)
+		fail_msg("normalised \"%s\" is \"%s\", want \"%s\"", name, got ? got : "(null)",
+		         want);
+	free(got);
+}
+
+static void expect_domain(const char *website, const char *want)
+{
+	char *got = account_duplicates_domain(website);
+	if (!got || strcmp(got, want) != 0)
+		fail_msg("domain of \"%s\" is \"%s\", want \"%s\"", website, got ? got : "(null)",
+		         want);
+	free(got);
+}
+
+static void test_account_names_drop_legal_form_script_and_case(void **state)
+{
+	(void)state;
+	expect_name("华为技术有限公司", "华为技术");
+	expect_name("華為技術有限公司", "华为技术");
+	expect_name("华为技术", "华为技术");
+	expect_name("华为技术股份有限公司", "华为技术");
+	expect_name("華為技術有限責任公司", "华为技术");
+	expect_name("中国石油天然气集团有限公司", "中国石油天然气");
+	expect_name("鑫德环保科技（广州）有限公司", "鑫德环保科技广州");
+	expect_name("Acme Corp.", "acme");
+	expect_name("ACME Corporation", "acme");
+	expect_name("ＡＣＭＥ， Inc", "acme");
+	expect_name("Apex Technology Co., Ltd.", "apextechnology");
+	expect_name("华为科技Co.,Ltd.", "华为科技");
+	expect_name("Lotus Textiles Group", "lotustextiles");
+	/* A legal form inside a name stays; a name that is nothing else keeps it. */
+	expect_name("Costco Wholesale", "costcowholesale");
+	expect_name("Company", "company");
+	expect_name("有限公司", "有限公司");
+	expect_name("!!!", "");
+	expect_domain("https://WWW.Huawei.com/cn/", "huawei.com");
+	expect_domain(" www.huawei.com:443?x=1", "huawei.com");
+	expect_domain("huawei.com.", "huawei.com");
+	expect_domain("Huawei", "");
+}
+
+static void test_account_same_name_alone_is_a_duplicate(void **state)
+{
+	(void)state;
+	expect_accounts("华为技术有限公司", NULL, "華為技術", NULL, 50, "same_name");
+	expect_accounts("华为技术有限公司", NULL, "华为技术", NULL, 50, "same_name");
+	expect_accounts("Acme Corp.", NULL, "ACME Corporation", NULL, 50, "same_name");
+	expect_accounts("Acme Corp.", NULL, "acme", NULL, 50, "same_name");
+	expect_accounts("华为技术有限公司", "www.huawei.com", "華為技術", "https://huawei.com/cn",
+	                90, "same_name,same_website");
+}
+
+static void test_account_weaker_names_need_the_website(void **state)
+{
+	(void)state;
+	/* Pinyin against characters: short of the threshold alone, over it with the domain. */
+	expect_accounts("华为技术", NULL, "Huawei Jishu", NULL, 40, "same_name_pinyin");
+	expect_accounts("华为技术有限公司", "huawei.com", "Huawei Jishu Co., Ltd.",
+	                "www.huawei.com", 80, "same_name_pinyin,same_website");
+	/* A Latin typo counts less. */
+	expect_accounts("Globex Trading Ltd", NULL, "Globex Tradng Limited", NULL, 30,
+	                "similar_name");
+	expect_accounts("Globex Trading Ltd", "globex.com", "Globex Tradng Limited",
+	                "http://globex.com", 70, "similar_name,same_website");
+	/* A homophone in other characters, a short form. */
+	expect_accounts("华为技术", "huawei.com", "华威技术", "huawei.com", 70,
+	                "name_sounds_alike,same_website");
+	expect_accounts("深圳市腾讯计算机系统有限公司", "qq.com", "腾讯", "www.qq.com", 60,
+	                "short_name,same_website");
+	expect_accounts("Acme", "acme.com", "Acme Trading Co", "acme.com", 60,
+	                "short_name,same_website");
+}
+
+static void test_account_non_duplicates_stay_apart(void **state)
+{
+	(void)state;
+	/* One character and the legal form in common: two companies. */
+	expect_accounts("华为技术有限公司", NULL, "华润置地有限公司", NULL, 0, "");
+	expect_accounts("Acme Corp", NULL, "Apex Corp", NULL, 0, "different_name");
+	/* The same domain, names with nothing in common: scored, with its reasons, and apart. */
+	expect_accounts("Acme Corp", "acme.com", "Globex Ltd", "https://www.acme.com/about", 15,
+	                "different_name,same_website");
+	/* Subsidiaries sharing the group's domain. */
+	expect_accounts("华为终端有限公司", "huawei.com", "华为数字能源技术有限公司", "huawei.com",
+	                40, "same_website");
+	/* Different domains and names. */
+	expect_accounts("华为技术", "huawei.com", "中兴通讯", "zte.com.cn", 0, "different_name");
+}
+
+static void scan_accounts(struct crm_ctx *ctx, struct duplicates_scan_stats *stats)
+{
+	struct gx_error err = {0};
+	if (duplicates_scan(ctx, &account_kind, stats, &err) != 0)
+		fail_msg("account scan: %s", err.message);
+}
+
+static json_t *list_accounts(struct crm_ctx *ctx)
+{
+	json_t *out = NULL;
+	struct gx_error err = {0};
+	if (duplicates_list(ctx, &account_kind, 100, NULL, 0, &out, &err) != 0)
+		fail_msg("account list: %s", err.message);
+	return out;
+}
+
+static int has_pair(const json_t *list, int64_t a, int64_t b)
+{
+	size_t i;
+	json_t *row;
+	json_array_foreach(json_object_get(list, "data"), i, row)
+	{
+		if (num(json_object_get(row, "a"), "id") == a &&
+		    num(json_object_get(row, "b"), "id") == b)
+			return 1;
+	}
+	return 0;
+}
+
+static void test_account_scan_list_dismiss_and_visibility(void **state)
+{
+	struct fixture *fx = *state;
+	int64_t n1 = create(&fx->as_alice, &account_kind,
+	                    parse("{\"name\": \"华为技术有限公司\", \"website\": \"huawei.com\"}"));
+	int64_t n2 = create(&fx->as_alice, &account_kind, parse("{\"name\": \"華為技術\"}"));
+	int64_t s1 = create(&fx->as_carol, &account_kind,
+	                    parse("{\"name\": \"Huawei Jishu\", \"website\": \"www.huawei.com\"}"));
+	int64_t other =
+	    create(&fx->as_alice, &account_kind,
+	           parse("{\"name\": \"华润置地有限公司\", \"website\": \"huawei.com\"}"));
+	struct gx_error err = {0};
+	assert_int_equal(duplicates_scan(&fx->as_alice, &account_kind, NULL, &err), GX_EFORBIDDEN);
+	struct duplicates_scan_stats stats = {0};
+	scan_accounts(&fx->as_manager, &stats);
+	assert_int_equal(stats.records, 4);
+	assert_int_equal(stats.pairs, 2);
+	json_t *all = list_accounts(&fx->as_admin);
+	assert_int_equal(json_array_size(json_object_get(all, "data")), 2);
+	assert_true(has_pair(all, n1, s1)); /* pinyin + website: 80, first */
+	assert_int_equal(num(json_array_get(json_object_get(all, "data"), 0), "score"), 80);
+	assert_true(has_pair(all, n1, n2));
+	assert_string_equal(
+	    str(json_object_get(json_array_get(json_object_get(all, "data"), 0), "b"), "website"),
+	    "www.huawei.com");
+	json_decref(all);
+	/* The contact list knows nothing of accounts. */
+	json_t *contacts = list_pairs(&fx->as_admin);
+	assert_int_equal(json_array_size(json_object_get(contacts, "data")), 0);
+	json_decref(contacts);
+	/* Sales see pairs of their own team's accounts only. */
+	json_t *north = list_accounts(&fx->as_alice);
+	assert_int_equal(json_array_size(json_object_get(north, "data")), 1);
+	assert_true(has_pair(north, n1, n2));
+	json_decref(north);
+	json_t *south = list_accounts(&fx->as_carol);
+	assert_int_equal(json_array_size(json_object_get(south, "data")), 0);
+	json_decref(south);
+	assert_int_equal(duplicates_dismiss(&fx->as_carol, &account_kind, n1, s1, &err),
+	                 GX_ENOTFOUND);
+	assert_int_equal(duplicates_dismiss(&fx->as_finance, &account_kind, n1, n2, &err),
+	                 GX_EFORBIDDEN);
+	int64_t pairs, clusters, records;
+	assert_int_equal(
+	    duplicates_clusters(&fx->as_admin, &account_kind, &pairs, &clusters, &records, &err),
+	    0);
+	assert_int_equal(pairs, 2);
+	assert_int_equal(clusters, 1);
+	assert_int_equal(records, 3);
+	/* Dismissed stays dismissed through the next scan. */
+	assert_int_equal(duplicates_dismiss(&fx->as_alice, &account_kind, n2, n1, &err), 0);
+	scan_accounts(&fx->as_admin, NULL);
+	all = list_accounts(&fx->as_admin);
+	assert_int_equal(json_array_size(json_object_get(all, "data")), 1);
+	assert_false(has_pair(all, n1, n2));
+	assert_false(has_pair(all, n1, other));
+	json_decref(all);
+}
+
+/* Five rows of one company: a star of four pairs around the oldest, one cluster. */
+static void test_account_name_block_is_a_star(void **state)
+{
+	struct fixture *fx = *state;
+	const char *names[] = {"Acme Corp.", "ACME Corporation", "Acme Inc", "acme", "ACME LLC"};
+	int64_t ids[5];
+	for (int i = 0; i < 5; i++)
+		ids[i] =
+		    create(&fx->as_admin, &account_kind, parsef("{\"name\": \"%s\"}", names[i]));
+	struct duplicates_scan_stats stats = {0};
+	scan_accounts(&fx->as_admin, &stats);
+	assert_int_equal(stats.pairs, 4);
+	json_t *all = list_accounts(&fx->as_admin);
+	for (int i = 1; i < 5; i++)
+		assert_true(has_pair(all, ids[0], ids[i]));
+	json_decref(all);
+	int64_t pairs, clusters, records;
+	struct gx_error err = {0};
+	assert_int_equal(
+	    duplicates_clusters(&fx->as_admin, &account_kind, &pairs, &clusters, &records, &err),
+	    0);
+	assert_int_equal(clusters, 1);
+	assert_int_equal(records, 5);
+}
+
+static void test_account_entry_time_check(void **state)
+{
+	struct fixture *fx = *state;
+	struct crm_ctx *c = &fx->as_alice;
+	int64_t hw =
+	    create(c, &account_kind,
+	           parse("{\"name\": \"华为技术有限公司\", \"website\": \"www.huawei.com\"}"));
+	create(c, &account_kind, parse("{\"name\": \"华润置地有限公司\"}"));
+	struct gx_error err = {0};
+	json_t *out = NULL;
+	json_t *candidate = parse("{\"name\": \"華為技術\"}");
+	assert_int_equal(duplicates_check(c, &account_kind, candidate, 0, &out, &err), 0);
+	assert_int_equal(json_array_size(out), 1);
+	assert_int_equal(num(json_array_get(out, 0), "id"), hw);
+	assert_true(has_reason(json_object_get(json_array_get(out, 0), "reasons"), "same_name"));
+	json_decref(out);
+	/* Excluding itself, as an update's reply does. */
+	assert_int_equal(duplicates_check(c, &account_kind, candidate, hw, &out, &err), 0);
+	assert_int_equal(json_array_size(out), 0);
+	json_decref(out);
+	json_decref(candidate);
+	candidate = parse("{\"name\": \"Huawei Jishu\", \"website\": \"https://huawei.com/en\"}");
+	assert_int_equal(duplicates_check(c, &account_kind, candidate, 0, &out, &err), 0);
+	assert_int_equal(json_array_size(out), 1);
+	assert_int_equal(num(json_array_get(out, 0), "score"), 80);
+	json_decref(out);
+	/* Another team's accounts are never candidates. */
+	assert_int_equal(duplicates_check(&fx->as_carol, &account_kind, candidate, 0, &out, &err),
+	                 0);
+	assert_int_equal(json_array_size(out), 0);
+	json_decref(out);
+	json_decref(candidate);
+	candidate = parse("{\"name\": \"华润电力\"}");
+	assert_int_equal(duplicates_check(c, &account_kind, candidate, 0, &out, &err), 0);
 	assert_int_equal(json_array_size(out), 0);
 	json_decref(out);
 	json_decref(candidate);
@@ -404,6 +696,13 @@ int main(void)
 	    T(test_sales_see_only_pairs_of_their_team),
 	    T(test_list_pages_with_cursor),
 	    T(test_entry_time_check),
+	    cmocka_unit_test(test_account_names_drop_legal_form_script_and_case),
+	    cmocka_unit_test(test_account_same_name_alone_is_a_duplicate),
+	    cmocka_unit_test(test_account_weaker_names_need_the_website),
+	    cmocka_unit_test(test_account_non_duplicates_stay_apart),
+	    T(test_account_scan_list_dismiss_and_visibility),
+	    T(test_account_name_block_is_a_star),
+	    T(test_account_entry_time_check),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, testdb_group_setup, NULL);

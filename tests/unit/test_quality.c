@@ -79,7 +79,7 @@ static void test_report_counts_and_visibility(void **state)
 	           (long long)a);
 	create(&fx->as_alice, &interaction_kind, i);
 	struct gx_error err = {0};
-	assert_int_equal(duplicates_scan(&fx->as_admin, NULL, &err), 0);
+	assert_int_equal(duplicates_scan(&fx->as_admin, &contact_kind, NULL, &err), 0);
 	json_t *r = NULL;
 	assert_int_equal(quality_report(&fx->as_admin, 6, &r, &err), 0);
 	json_t *c = json_object_get(r, "contacts");

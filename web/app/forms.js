@@ -95,11 +95,11 @@ export function openRecordForm(entity, record, { defaults = {}, onSaved } = {}) 
 		}
 		if (record && !Object.keys(body).length) return dialog.close();
 		save.disabled = true;
-		if (entity === 'contact' && !record && !dupChecked) {
-			const candidates = await checkDuplicates(body);
+		if ((entity === 'contact' || entity === 'account') && !record && !dupChecked) {
+			const candidates = await checkDuplicates(body, entity);
 			if (candidates.length) {
 				save.disabled = false;
-				mount(dupBox, duplicateWarning(candidates, () => ((dupChecked = true), form.requestSubmit())));
+				mount(dupBox, duplicateWarning(candidates, () => ((dupChecked = true), form.requestSubmit()), entity));
 				dupBox.scrollIntoView({ block: 'nearest' });
 				return;
 			}

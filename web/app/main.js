@@ -55,7 +55,7 @@ route('/accounts', page((main, p, q) => renderList(main, 'accounts', q)));
 route('/contacts/:id', page((main, p) => (/^\d+$/.test(p.id) ? render360(main, 'contact', +p.id) : notFound(main))));
 route('/accounts/:id', page((main, p) => (/^\d+$/.test(p.id) ? render360(main, 'account', +p.id) : notFound(main))));
 route('/quality', page((main, p, q) => renderQuality(main, q)));
-route('/duplicates', page((main) => renderDuplicates(main)));
+route('/duplicates', page((main, p, q) => renderDuplicates(main, q)));
 route('/import', page((main) => renderImport(main)));
 setNotFound(page((main) => notFound(main)));
 

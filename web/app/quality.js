@@ -1,6 +1,7 @@
 // quality.js — data quality (issue 5): the quality report (completeness per field, invalid values,
-// duplicate clusters, stale records, per owner), the duplicate review (candidate pairs side by
-// side, "not a duplicate", merge field by field, undo), and the warnings a save can carry.
+// duplicate clusters of contacts and of accounts, stale records, per owner), the duplicate review
+// (contacts or accounts: candidate pairs side by side, "not a duplicate", merge field by field,
+// undo), and the warnings and likely duplicates around a save.
 import { get, post, query } from './api.js';
 import { h, mount, append, debounce } from './dom.js';
 import { t, has, number, dateTime } from './i18n.js';
@@ -91,6 +92,8 @@ export async function renderQuality(main, params) {
 				figure('dup_pairs', d.pairs, '/duplicates'),
 				figure('dup_clusters', d.clusters, '/duplicates'),
 				figure('dup_records', d.records, '/duplicates'),
+				figure('account_dup_pairs', a.duplicates.pairs, '/duplicates?kind=account'),
+				figure('account_dup_clusters', a.duplicates.clusters, '/duplicates?kind=account'),
 			),
 			h(
 				'div',
@@ -124,7 +127,9 @@ export async function renderQuality(main, params) {
 
 /* ---- duplicates --------------------------------------------------------------------------- */
 
-function reasonText(r) {
+/* kind: 'contact' or 'account'; an account reason has wording of its own where it differs. */
+function reasonText(r, kind = 'contact') {
+	if (kind === 'account' && has(`dup.account_reason.${r.code}`)) return t(`dup.account_reason.${r.code}`);
 	return has(`dup.reason.${r.code}`) ? t(`dup.reason.${r.code}`) : r.text || r.code;
 }
 
@@ -143,6 +148,20 @@ function personCol(c, side) {
 	);
 }
 
+function companyCol(a, side) {
+	const parent = FIELDS.account.find((s) => s.name === 'parent_id');
+	return h(
+		'div',
+		{ class: 'dup-person dup-company', dataset: { side, id: a.id } },
+		h('a', { href: `/accounts/${a.id}`, class: 'dup-name', text: a.name }),
+		h('div', { class: 'muted', text: `#${a.id}` }),
+		a.industry ? h('div', { text: a.industry }) : '',
+		a.website ? h('div', { class: 'dup-point', text: `🌐 ${a.website}` }) : '',
+		a.parent_id ? h('div', null, display(parent, a.parent_id)) : '',
+		h('div', { class: 'muted', text: `${t('field.owner_id')}: ${userName(a.owner_id)}` }),
+	);
+}
+
 const MERGES_KEY = 'gx.merges';
 function recentMerges() {
 	try {
@@ -155,8 +174,11 @@ function rememberMerges(list) {
 	sessionStorage.setItem(MERGES_KEY, JSON.stringify(list.slice(0, 10)));
 }
 
-export async function renderDuplicates(main) {
+/* GET /duplicates?kind=account: the accounts' pairs; contacts' without. */
+export async function renderDuplicates(main, params = new URLSearchParams()) {
+	let kind = params.get('kind') === 'account' ? 'account' : 'contact';
 	const list = h('div', { class: 'dup-list', id: 'dup-list' });
+	const intro = h('p', { class: 'muted', id: 'dup-intro' });
 	const status = h('div', { class: 'muted', role: 'status', id: 'dup-status' });
 	const more = h('button', { type: 'button', class: 'more', id: 'dup-more', text: t('dup.more') });
 	const merges = h('div', { id: 'dup-merges' });
@@ -167,8 +189,9 @@ export async function renderDuplicates(main) {
 			scan.disabled = true;
 			mount(status, t('dup.scanning'));
 			try {
-				const r = await post('/duplicates/scan');
-				notice(t('dup.scanned', { contacts: number(r.contacts), pairs: number(r.pairs), seconds: number(Math.round(r.seconds * 10) / 10) }));
+				const r = await post(`/duplicates/scan${query({ kind })}`);
+				const seconds = number(Math.round(r.seconds * 10) / 10);
+				notice(kind === 'account' ? t('dup.scanned_accounts', { accounts: number(r.accounts), pairs: number(r.pairs), seconds }) : t('dup.scanned', { contacts: number(r.contacts), pairs: number(r.pairs), seconds }));
 				await reload();
 			} catch (e) {
 				mount(status, errorText(e));
@@ -178,10 +201,38 @@ export async function renderDuplicates(main) {
 		});
 		actions.push(scan);
 	}
+	const kinds = h(
+		'div',
+		{ class: 'chips', role: 'group', id: 'dup-kind', 'aria-label': t('dup.kind_label') },
+		['contact', 'account'].map((k) =>
+			h('button', {
+				type: 'button',
+				class: 'chip',
+				id: `dup-kind-${k}`,
+				dataset: { kind: k },
+				text: t(`dup.kind_${k}s`),
+				onclick: () => {
+					if (kind === k) return;
+					kind = k;
+					history.replaceState(null, '', k === 'account' ? '/duplicates?kind=account' : '/duplicates');
+					showKind();
+					reload();
+				},
+			}),
+		),
+	);
+	function showKind() {
+		for (const b of kinds.querySelectorAll('.chip')) {
+			b.classList.toggle('active', b.dataset.kind === kind);
+			b.setAttribute('aria-pressed', String(b.dataset.kind === kind));
+		}
+		mount(intro, t(kind === 'account' ? 'dup.intro_account' : 'dup.intro'));
+	}
 	mount(
 		main,
 		h('div', { class: 'page-head' }, h('div', null, h('div', { class: 'crumb' }, h('a', { href: '/quality', text: t('quality.title') })), h('h1', { text: t('dup.title') })), h('div', { class: 'actions' }, actions)),
-		h('p', { class: 'muted', text: t('dup.intro') }),
+		kinds,
+		intro,
 		merges,
 		list,
 		status,
@@ -218,7 +269,7 @@ export async function renderDuplicates(main) {
 							{ dataset: { merge: m.merge_id } },
 							h('span', { text: t('merge.done_line', { merged: m.merged_name, moved: number(m.moved) }) }),
 							' ',
-							h('a', { href: `/contacts/${m.survivor_id}`, class: 'merge-survivor', text: m.survivor_name }),
+							h('a', { href: `/${m.entity || 'contact'}s/${m.survivor_id}`, class: 'merge-survivor', text: m.survivor_name }),
 							' ',
 							undo,
 						);
@@ -230,13 +281,13 @@ export async function renderDuplicates(main) {
 
 	let cursor = null;
 	let seq = 0;
-	function pairCard(p) {
-		const el = h('article', { class: 'card dup-pair', dataset: { a: p.a.id, b: p.b.id } });
+	function pairCard(p, pairKind) {
+		const el = h('article', { class: 'card dup-pair', dataset: { a: p.a.id, b: p.b.id, kind: pairKind } });
 		const dismiss = h('button', { type: 'button', class: 'dup-dismiss', text: t('dup.dismiss') });
 		dismiss.addEventListener('click', async () => {
 			dismiss.disabled = true;
 			try {
-				await post('/duplicates/dismiss', { a: p.a.id, b: p.b.id });
+				await post('/duplicates/dismiss', { kind: pairKind, a: p.a.id, b: p.b.id });
 				el.remove();
 				notice(t('dup.dismissed'));
 			} catch (e) {
@@ -246,32 +297,39 @@ export async function renderDuplicates(main) {
 		});
 		const merge = h('button', { type: 'button', class: 'primary dup-merge', text: t('dup.merge') });
 		merge.addEventListener('click', () =>
-			openMergeDialog(p.a, p.b, (res, merged) => {
-				el.remove();
-				rememberMerges([{ merge_id: res.merge_id, survivor_id: res.survivor.id, survivor_name: res.survivor.name, merged_name: merged.name, moved: Object.values(res.moved || {}).reduce((s, n) => s + n, 0) }, ...recentMerges()]);
-				showMerges();
-			}),
+			openMergeDialog(
+				p.a,
+				p.b,
+				(res, merged) => {
+					el.remove();
+					rememberMerges([{ merge_id: res.merge_id, entity: pairKind, survivor_id: res.survivor.id, survivor_name: res.survivor.name, merged_name: merged.name, moved: Object.values(res.moved || {}).reduce((s, n) => s + n, 0) }, ...recentMerges()]);
+					showMerges();
+				},
+				pairKind,
+			),
 		);
+		const col = pairKind === 'account' ? companyCol : personCol;
 		mount(
 			el,
 			h(
 				'div',
 				{ class: 'dup-head' },
 				h('span', { class: 'dup-score', title: t('dup.score'), text: number(p.score) }),
-				h('ul', { class: 'dup-reasons' }, p.reasons.map((r) => h('li', { class: r.points < 0 ? 'neg' : '', dataset: { code: r.code } }, reasonText(r), h('span', { class: 'muted', text: ` ${r.points > 0 ? '+' : ''}${r.points}` })))),
+				h('ul', { class: 'dup-reasons' }, p.reasons.map((r) => h('li', { class: r.points < 0 ? 'neg' : '', dataset: { code: r.code } }, reasonText(r, pairKind), h('span', { class: 'muted', text: ` ${r.points > 0 ? '+' : ''}${r.points}` })))),
 			),
-			h('div', { class: 'dup-sides' }, personCol(p.a, 'a'), personCol(p.b, 'b')),
+			h('div', { class: 'dup-sides' }, col(p.a, 'a'), col(p.b, 'b')),
 			h('div', { class: 'actions' }, merge, dismiss),
 		);
 		return el;
 	}
 	async function loadMore() {
 		const mine = seq;
+		const shown = kind;
 		more.disabled = true;
 		try {
-			const r = await get(`/duplicates${query({ limit: 20, cursor })}`);
+			const r = await get(`/duplicates${query({ kind: shown, limit: 20, cursor })}`);
 			if (mine !== seq) return;
-			append(list, r.data.map(pairCard));
+			append(list, r.data.map((p) => pairCard(p, shown)));
 			cursor = r.next_cursor;
 			more.hidden = !cursor;
 			mount(status, list.childElementCount ? '' : t('dup.none'));
@@ -289,14 +347,16 @@ export async function renderDuplicates(main) {
 		return loadMore();
 	}
 	more.addEventListener('click', loadMore);
+	showKind();
 	showMerges();
 	await reload();
 }
 
-/* The merge dialog: pick the record that stays, then for each field that differs which value
- * survives (lists may keep both). onMerged(reply, mergedRecord). */
-export function openMergeDialog(a, b, onMerged) {
-	const dialog = openDialog(t('merge.title'));
+/* The merge dialog of two contacts or (entity 'account') two accounts: pick the record that
+ * stays, then for each field that differs which value survives (lists may keep both).
+ * onMerged(reply, mergedRecord). */
+export function openMergeDialog(a, b, onMerged, entity = 'contact') {
+	const dialog = openDialog(t(entity === 'account' ? 'merge.title_account' : 'merge.title'));
 	let survivor = a;
 	let merged = b;
 	const choice = {};
@@ -307,7 +367,7 @@ export function openMergeDialog(a, b, onMerged) {
 	const empty = (v) => v === null || v === undefined || v === '' || (Array.isArray(v) && !v.length) || (typeof v === 'object' && !Array.isArray(v) && !Object.keys(v).length);
 	function draw() {
 		const rows = [];
-		for (const spec of FIELDS.contact) {
+		for (const spec of FIELDS[entity]) {
 			const k = spec.name;
 			const sv = survivor[k];
 			const mv = merged[k];
@@ -340,7 +400,7 @@ export function openMergeDialog(a, b, onMerged) {
 		const fields = {};
 		for (const row of table.querySelectorAll('tbody tr[data-field]')) fields[row.dataset.field] = choice[row.dataset.field];
 		try {
-			const res = await post('/contacts/merge', { survivor: survivor.id, merged: merged.id, fields });
+			const res = await post(`/${entity}s/merge`, { survivor: survivor.id, merged: merged.id, fields });
 			dialog.close();
 			notice(t('merge.success', { name: res.survivor.name }));
 			onMerged && onMerged(res, merged);
@@ -379,16 +439,20 @@ export function showWarnings(saved) {
 	setTimeout(() => box.remove(), 15000);
 }
 
-/* Before a new contact is saved: GET /duplicates/check with what the form holds. Resolves to
- * the candidates (empty when none or when the check itself fails: it must never block). */
-export async function checkDuplicates(body) {
-	const q = {
-		name: body.name || '',
-		phone: body.phones && body.phones[0] ? body.phones[0].number : '',
-		email: body.emails && body.emails[0] ? body.emails[0].address : '',
-		account_id: body.account_id || '',
-	};
-	if (!q.name && !q.phone && !q.email) return [];
+/* Before a new contact or account is saved: GET /duplicates/check with what the form holds.
+ * Resolves to the candidates (empty when none or when the check itself fails: it must never
+ * block). */
+export async function checkDuplicates(body, entity = 'contact') {
+	const q =
+		entity === 'account'
+			? { kind: 'account', name: body.name || '', website: body.website || '' }
+			: {
+					name: body.name || '',
+					phone: body.phones && body.phones[0] ? body.phones[0].number : '',
+					email: body.emails && body.emails[0] ? body.emails[0].address : '',
+					account_id: body.account_id || '',
+				};
+	if (!q.name && !q.phone && !q.email && !q.website) return [];
 	try {
 		return (await get(`/duplicates/check${query(q)}`)).data || [];
 	} catch {
@@ -398,15 +462,15 @@ export async function checkDuplicates(body) {
 
 /* The warning shown in the form: the likely duplicates with links (opened in a new tab so the
  * form stays), and the way on. */
-export function duplicateWarning(candidates, saveAnyway) {
+export function duplicateWarning(candidates, saveAnyway, entity = 'contact') {
 	return h(
 		'div',
 		{ class: 'dup-warning', role: 'alert', id: 'dup-warning' },
-		h('strong', { text: t('dup.warning_title') }),
+		h('strong', { text: t(entity === 'account' ? 'dup.warning_title_account' : 'dup.warning_title') }),
 		h(
 			'ul',
 			null,
-			candidates.map((c) => h('li', { dataset: { id: c.id } }, h('a', { href: `/contacts/${c.id}`, target: '_blank', rel: 'noopener', text: c.name }), h('span', { class: 'muted', text: ` ${t('dup.score')} ${number(c.score)} · ${c.reasons.map(reasonText).join(', ')}` }))),
+			candidates.map((c) => h('li', { dataset: { id: c.id } }, h('a', { href: `/${entity}s/${c.id}`, target: '_blank', rel: 'noopener', text: c.name }), h('span', { class: 'muted', text: ` ${t('dup.score')} ${number(c.score)} · ${c.reasons.map((r) => reasonText(r, entity)).join(', ')}` }))),
 		),
 		h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', id: 'dup-save-anyway', text: t('dup.save_anyway'), onclick: saveAnyway })),
 	);
