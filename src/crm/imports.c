@@ -2079,6 +2079,15 @@ static void bind_opt_text(struct store_stmt *stmt, int idx, const json_t *record
 	store_bind_text(stmt, idx, json_string_value(json_object_get(record, key)));
 }
 
+static void bind_opt_int(struct store_stmt *stmt, int idx, const json_t *record, const char *key)
+{
+	const json_t *v = json_object_get(record, key);
+	if (json_is_integer(v))
+		store_bind_int(stmt, idx, json_integer_value(v));
+	else
+		store_bind_null(stmt, idx);
+}
+
 /* Documents wait for the end of the batch (see write_docs). */
 static int queue_doc(struct run *run, int kind, int64_t id, char *doc)
 {
@@ -2183,11 +2192,7 @@ static int create_account(struct run *run, const json_t *record, char *doc, long
 	bind_opt_text(stmt, 1, record, "name");
 	bind_opt_text(stmt, 2, record, "industry");
 	bind_opt_text(stmt, 3, record, "website");
-	json_t *parent = json_object_get(record, "parent_id");
-	if (json_is_integer(parent))
-		store_bind_int(stmt, 4, json_integer_value(parent));
-	else
-		store_bind_null(stmt, 4);
+	bind_opt_int(stmt, 4, record, "parent_id");
 	if (owner > 0)
 		store_bind_int(stmt, 5, owner);
 	else
@@ -2260,11 +2265,7 @@ static int create_contact(struct run *run, struct prow *r, int64_t account, int6
 	store_bind_int(stmt, 13, run->now);
 	bind_opt_text(stmt, 14, c, "department");
 	bind_opt_text(stmt, 15, c, "buying_role");
-	json_t *manager = json_object_get(c, "reports_to_id");
-	if (json_is_integer(manager))
-		store_bind_int(stmt, 16, json_integer_value(manager));
-	else
-		store_bind_null(stmt, 16);
+	bind_opt_int(stmt, 16, c, "reports_to_id");
 	int rc = store_exec(stmt, err);
 	*id = store_last_insert_id(run->ctx->store);
 	size_t i;
