@@ -2168,10 +2168,17 @@ static int64_t owner_id(struct run *run, struct prow *r, struct gx_error *err)
 {
 	if (!r->owner)
 		return run->ctx->actor.user_id;
-	int64_t id = lookup_id(run, "SELECT id FROM users WHERE username = ? AND active = 1",
-	                       r->owner, NULL, err);
+	/* A username, or the display name of exactly one user: exports of other CRMs name the
+	 * owner as a person ("Kevin Liu", 刘凯), not as a login. */
+	int64_t id =
+	    lookup_id(run,
+	              "SELECT COALESCE((SELECT id FROM users WHERE username = ?1 AND active "
+	              "= 1), (SELECT MIN(id) FROM users WHERE display_name = ?1 COLLATE "
+	              "NOCASE AND active = 1 HAVING COUNT(*) = 1), 0)",
+	              r->owner, NULL, err);
 	if (id == 0)
-		reject(r, column_for(run, "owner"), "no active user called \"%s\"", r->owner);
+		reject(r, column_for(run, "owner"),
+		       "no active user has the username or the display name \"%s\"", r->owner);
 	return id;
 }
 

@@ -26,6 +26,7 @@
 #include "crm/exports.h"
 #include "crm/imports.h"
 #include "crm/records.h"
+#include "crm/users.h"
 
 struct fixture {
 	char dir[64];
@@ -961,6 +962,44 @@ static void test_erp_order_lines(void **state)
 	                    "no column is mapped to unit_price, which order lines need");
 }
 
+/* An owner column names a user by username or by display name (what other CRMs export, any
+ * case); a display name two users share, or nobody has, rejects the row. */
+static void test_owner_by_username_or_display_name(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const users[] = {
+	    "{\"username\": \"kevin.liu\", \"display_name\": \"Kevin Liu\"}",
+	    "{\"username\": \"amy.zhou\", \"display_name\": \"Amy Zhou\"}",
+	    "{\"username\": \"amy.zhou2\", \"display_name\": \"Amy Zhou\"}",
+	};
+	for (size_t i = 0; i < sizeof users / sizeof users[0]; i++) {
+		json_t *body = json_loads(users[i], 0, NULL), *out = NULL;
+		json_object_set_new(body, "password", json_string("correct horse 1"));
+		json_object_set_new(body, "role", json_string("sales"));
+		struct gx_error err = {0};
+		assert_int_equal(users_create(&f->ctx, body, &out, &err), 0);
+		json_decref(body);
+		json_decref(out);
+	}
+	json_t *r = import_ok(f, "contacts",
+	                      "Name,Mobile,Contact Owner\n"
+	                      "A,13800000001,kevin.liu\n"
+	                      "B,13800000002,KEVIN LIU\n"
+	                      "C,13800000003,Amy Zhou\n"
+	                      "D,13800000004,nobody\n",
+	                      0);
+	assert_counts(r, 2, 0, 0, 2);
+	assert_reject(r, 0, 4, "Contact Owner",
+	              "no active user has the username or the display name \"Amy Zhou\"");
+	assert_reject(r, 1, 5, "Contact Owner",
+	              "no active user has the username or the display name \"nobody\"");
+	json_decref(r);
+	assert_int_equal(count(f,
+	                       "SELECT COUNT(*) FROM contacts c JOIN users u ON u.id = c.owner_id "
+	                       "WHERE u.username = 'kevin.liu'"),
+	                 2);
+}
+
 /* One SQL text's rows joined, for comparing two databases. */
 static char *rows_text(struct fixture *f, const char *sql)
 {
@@ -1187,6 +1226,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_round_trip_xlsx, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_accounts_detected_and_updated, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_links_between_rows, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_owner_by_username_or_display_name, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_round_trip_orders_and_interactions_xlsx, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_fast_path_counts_as_the_ordinary_path, setup,
