@@ -848,13 +848,22 @@ static void test_erp_orders(void **state)
 	assert_int_equal(count(f, "SELECT SUM(version) FROM orders"), versions + 1);
 }
 
-static void assert_text(struct fixture *f, const char *sql, const char *expected)
+/* A query's one text value ("" for NULL), for comparing and for asserting. */
+static char *query_text(struct fixture *f, const char *sql)
 {
 	struct store_stmt *stmt = store_prepare(f->ctx.store, sql, NULL);
 	assert_non_null(stmt);
 	assert_int_equal(store_step(stmt, NULL), STORE_ROW);
-	assert_string_equal(store_col_text(stmt, 0) ? store_col_text(stmt, 0) : "(null)", expected);
+	char *text = strdup(store_col_text(stmt, 0) ? store_col_text(stmt, 0) : "");
 	store_done(stmt);
+	return text;
+}
+
+static void assert_text(struct fixture *f, const char *sql, const char *expected)
+{
+	char *text = query_text(f, sql);
+	assert_string_equal(text, expected);
+	free(text);
 }
 
 /* tests/data/orders_erp_lines.csv: an ERP's sales order lines in GBK with CRLF (单据编号,
@@ -1000,17 +1009,6 @@ static void test_owner_by_username_or_display_name(void **state)
 	                 2);
 }
 
-/* One SQL text's rows joined, for comparing two databases. */
-static char *rows_text(struct fixture *f, const char *sql)
-{
-	struct store_stmt *stmt = store_prepare(f->ctx.store, sql, NULL);
-	assert_non_null(stmt);
-	assert_int_equal(store_step(stmt, NULL), STORE_ROW);
-	char *text = strdup(store_col_text(stmt, 0) ? store_col_text(stmt, 0) : "");
-	store_done(stmt);
-	return text;
-}
-
 /* Orders and interactions through XLSX, whose numbers are binary doubles (9098.70 comes back
  * as 9098.700000000001) and whose times have no zone (written as wall-clock times in the
  * configured zone, read back in it): the same amounts, costs and instants. */
@@ -1032,7 +1030,7 @@ static void test_round_trip_orders_and_interactions_xlsx(void **state)
 	    "|| ordered_at, ' ') FROM (SELECT * FROM orders ORDER BY external_ref)";
 	static const char calls_sql[] =
 	    "SELECT group_concat(subject || '|' || occurred_at, ' ') FROM interactions";
-	char *orders = rows_text(f, orders_sql), *calls = rows_text(f, calls_sql);
+	char *orders = query_text(f, orders_sql), *calls = query_text(f, calls_sql);
 	assert_string_equal(orders, "R-1|909870|7315|1740964507 R-2|10|20|1751385599 "
 	                            "R-3|123456789|100000001|1767139200");
 	char out[2][160];
@@ -1053,7 +1051,7 @@ static void test_round_trip_orders_and_interactions_xlsx(void **state)
 		assert_int_equal(json_integer_value(json_object_get(r, "rejected")), 0);
 		json_decref(r);
 	}
-	char *orders_after = rows_text(f, orders_sql), *calls_after = rows_text(f, calls_sql);
+	char *orders_after = query_text(f, orders_sql), *calls_after = query_text(f, calls_sql);
 	assert_string_equal(orders_after, orders);
 	assert_string_equal(calls_after, calls);
 	free(orders);
