@@ -1401,6 +1401,20 @@ static size_t unit_row(const struct run *run, size_t k)
 
 static int order_lines(struct run *run, size_t unit, struct prow *r, json_t *record);
 
+/* A CSV row must have the header's number of fields: else r is rejected on that row's line. */
+static int check_width(const struct run *run, size_t row, struct prow *r)
+{
+	const struct table *t = &run->src.table;
+	if (run->src.format != FMT_CSV || table_width(t, row) == run->map.ncols)
+		return 0;
+	r->line = t->lines[row];
+	if (run->src.open_quote && r->line >= run->src.open_quote)
+		return reject(r, NULL, "a quoted field opened on line %ld is never closed",
+		              run->src.open_quote);
+	return reject(r, NULL, "the row has %zu fields but the header has %zu", table_width(t, row),
+	              run->map.ncols);
+}
+
 /* One unit (a row; an order of several rows) into r. */
 static void convert_row(struct run *run, size_t unit, struct prow *r)
 {
@@ -1409,15 +1423,8 @@ static void convert_row(struct run *run, size_t unit, struct prow *r)
 	unit_span(run, unit, &from, &to);
 	size_t row = unit_row(run, from);
 	r->line = t->lines[row];
-	if (run->src.format == FMT_CSV && table_width(t, row) != run->map.ncols) {
-		if (run->src.open_quote && r->line >= run->src.open_quote)
-			reject(r, NULL, "a quoted field opened on line %ld is never closed",
-			       run->src.open_quote);
-		else
-			reject(r, NULL, "the row has %zu fields but the header has %zu",
-			       table_width(t, row), run->map.ncols);
+	if (check_width(run, row, r) < 0)
 		return;
-	}
 	json_t *record = json_object();
 	if (run->map.kind == K_CONTACTS) {
 		json_object_set_new(record, "phones", json_array());
@@ -1639,16 +1646,8 @@ static int order_lines(struct run *run, size_t unit, struct prow *r, json_t *rec
 		line_total[k - from] = NO_LINE;
 		size_t row = unit_row(run, k);
 		long line = t->lines[row];
-		if (run->src.format == FMT_CSV && table_width(t, row) != run->map.ncols) {
-			r->line = line;
-			if (run->src.open_quote && line >= run->src.open_quote)
-				reject(r, NULL, "a quoted field opened on line %ld is never closed",
-				       run->src.open_quote);
-			else
-				reject(r, NULL, "the row has %zu fields but the header has %zu",
-				       table_width(t, row), run->map.ncols);
+		if (check_width(run, row, r) < 0)
 			break;
-		}
 		char *v[NLINE] = {0};
 		const char *h[NLINE] = {0};
 		for (size_t c = 0; c < run->map.ncols && r->status == 0; c++) {
