@@ -375,10 +375,10 @@ static struct dup_key *make_keys(struct scan *s, size_t *n)
 		const struct company *c = &s->all[i];
 		if (c->name)
 			keys[k++] =
-			    (struct dup_key){dup_mix(c->name ^ 0x5555), (uint32_t)i, KEY_NAME};
+			    (struct dup_key){hash_mix(c->name ^ 0x5555), (uint32_t)i, KEY_NAME};
 		if (c->domain)
 			keys[k++] =
-			    (struct dup_key){dup_mix(c->domain ^ 0x6666), (uint32_t)i, KEY_DOMAIN};
+			    (struct dup_key){hash_mix(c->domain ^ 0x6666), (uint32_t)i, KEY_DOMAIN};
 	}
 	if (dup_sort_keys(keys, k) < 0) {
 		free(keys);

@@ -241,9 +241,9 @@ static void person_set_name(struct person *p, const char *name)
 	}
 	qsort(letters, ll, 1, compare_chars);
 	qsort(initials, (size_t)t.n, 1, compare_chars);
-	p->sorted = jl ? dup_hash_bytes(joined, jl) : 0;
-	p->letters = ll ? dup_hash_bytes(letters, ll) : 0;
-	p->initials = t.n ? dup_hash_bytes(initials, (size_t)t.n) : 0;
+	p->sorted = jl ? hash_bytes(joined, jl) : 0;
+	p->letters = ll ? hash_bytes(letters, ll) : 0;
+	p->initials = t.n ? hash_bytes(initials, (size_t)t.n) : 0;
 }
 
 static void person_add_phone(struct person *p, const char *e164)
@@ -669,14 +669,14 @@ static int make_keys(struct scan *s)
 		uint32_t idx = (uint32_t)i;
 		/* The kind of key is mixed in, so a phone never shares a block with an email. */
 		for (int j = 0; j < p->nphones; j++)
-			s->keys[k++] = (struct dup_key){dup_mix(p->phones[j] ^ 0x1111), idx, 0};
+			s->keys[k++] = (struct dup_key){hash_mix(p->phones[j] ^ 0x1111), idx, 0};
 		for (int j = 0; j < p->nemails; j++)
-			s->keys[k++] = (struct dup_key){dup_mix(p->emails[j] ^ 0x2222), idx, 0};
+			s->keys[k++] = (struct dup_key){hash_mix(p->emails[j] ^ 0x2222), idx, 0};
 		if (p->account_id)
 			s->keys[k++] =
-			    (struct dup_key){dup_mix((uint64_t)p->account_id ^ 0x3333), idx, 0};
+			    (struct dup_key){hash_mix((uint64_t)p->account_id ^ 0x3333), idx, 0};
 		if (p->address)
-			s->keys[k++] = (struct dup_key){dup_mix(p->address ^ 0x4444), idx, 0};
+			s->keys[k++] = (struct dup_key){hash_mix(p->address ^ 0x4444), idx, 0};
 	}
 	s->nkeys = k;
 	if (dup_sort_keys(s->keys, k) < 0)

@@ -9,34 +9,15 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "base/hash.h"
 #include "crm/records.h"
 #include "crm/sql.h"
 
 /* ---- hashing: 0 means "absent", so a hash is never 0 ------------------------------------ */
 
-static inline uint64_t dup_mix(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x ? x : 1;
-}
-
-static inline uint64_t dup_hash_bytes(const char *s, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return dup_mix(h);
-}
-
 static inline uint64_t dup_hash_text(const char *s)
 {
-	return s && *s ? dup_hash_bytes(s, strlen(s)) : 0;
+	return s && *s ? hash_bytes(s, strlen(s)) : 0;
 }
 
 /* ---- names ------------------------------------------------------------------------------- */

@@ -30,6 +30,7 @@
 #include "base/clock.h"
 #include "base/csvread.h"
 #include "base/encoding.h"
+#include "base/hash.h"
 #include "base/log.h"
 #include "base/money.h"
 #include "base/phone.h"
@@ -2844,20 +2845,11 @@ struct fast {
 
 static uint64_t key_hash(char type, const char *text, int lower)
 {
-	uint64_t h = 1469598103934665603u;
-	h = (h ^ (unsigned char)type) * 1099511628211u;
-	for (const unsigned char *p = (const unsigned char *)text; p && *p; p++) {
-		unsigned char c = *p;
-		if (lower && c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c - 'A' + 'a');
-		h = (h ^ c) * 1099511628211u;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdu;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53u;
-	h ^= h >> 33;
-	return h ? h : 1;
+	uint64_t h = hash_byte(HASH_SEED, (unsigned char)type);
+	for (const unsigned char *p = (const unsigned char *)text; p && *p; p++)
+		h = hash_byte(h, lower && *p >= 'A' && *p <= 'Z' ? (unsigned char)(*p - 'A' + 'a')
+		                                                 : *p);
+	return hash_mix(h);
 }
 
 static int keyset_has(const struct keyset *s, uint64_t h)
